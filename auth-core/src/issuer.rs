@@ -1,0 +1,442 @@
+//! [`Issuer`]: issues and verifies access and refresh tokens (hawkapi-auth's
+//! `TokenIssuer`).
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::claims::{RESERVED_CLAIMS, Rules};
+use crate::key::Key;
+use crate::revocation::DynStore;
+use crate::secret::random_hex_id;
+use crate::{
+    Algorithm, Audience, Claims, Clock, ConfigError, IssueError, IssuerConfig, MemoryStore,
+    RevocationStore, TokenError, TokenType, jws,
+};
+
+/// Longest accepted token lifetime: ten years.
+const MAX_TTL: u64 = 10 * 365 * 24 * 3600;
+/// Largest accepted leeway: five minutes (RFC 7519 suggests "a few minutes" at most).
+const MAX_LEEWAY: u64 = 300;
+
+/// Issues and verifies JWT access and refresh tokens, and revokes refresh tokens.
+///
+/// Built once from an [`IssuerConfig`], which is validated as a whole: a missing or weak
+/// key, a key that does not fit the algorithm or a pair that does not match is an error
+/// here, not at the first login. Cheap to clone (an `Arc`), safe to share between
+/// threads.
+///
+/// Tokens are hawkapi-auth's: header `{"alg", "typ": "JWT"}`, claims `sub iat exp jti type`
+/// plus `iss`/`aud` when configured and any extra claims, so the two implementations
+/// accept each other's tokens given the same key and configuration.
+///
+/// ```
+/// use auth_core::{Issuer, IssuerConfig, TokenError, random_secret};
+/// use serde_json::json;
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let issuer = Issuer::new(IssuerConfig::hs256(random_secret()))?;
+///
+/// let access = issuer.issue_access("user-1", &json!({"scope": "read write"}))?;
+/// let refresh = issuer.issue_refresh("user-1", &())?;
+///
+/// let claims = issuer.verify_access(&access)?;
+/// assert_eq!(claims.sub, "user-1");
+/// assert!(issuer.verify_access(&refresh).is_err()); // wrong type
+///
+/// issuer.verify_refresh(&refresh).await?;
+/// issuer.revoke_refresh(&refresh).await?;
+/// assert!(matches!(issuer.verify_refresh(&refresh).await, Err(TokenError::Revoked)));
+/// # Ok::<(), auth_core::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Issuer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: IssuerConfig,
+    keys: Vec<Key>,
+    /// Index in `keys` of the key that signs, if any can.
+    signing: Option<usize>,
+    store: Arc<dyn DynStore>,
+    clock: Clock,
+}
+
+/// Builds an [`Issuer`] with a non-default store or clock.
+///
+/// ```
+/// use auth_core::{Clock, Issuer, IssuerConfig, MemoryStore, random_secret};
+///
+/// let clock = Clock::manual(1_700_000_000);
+/// let issuer = Issuer::builder(IssuerConfig::hs256(random_secret()))
+///     .store(MemoryStore::with_clock(clock.clone()))
+///     .clock(clock)
+///     .build()
+///     .unwrap();
+/// ```
+#[must_use = "call .build() to get the issuer"]
+pub struct IssuerBuilder {
+    config: IssuerConfig,
+    store: Option<Arc<dyn DynStore>>,
+    clock: Clock,
+}
+
+impl fmt::Debug for IssuerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IssuerBuilder")
+            .field("config", &self.config)
+            .field("store", &self.store.as_ref().map(|s| s.name()))
+            .field("clock", &self.clock)
+            .finish()
+    }
+}
+
+impl IssuerBuilder {
+    /// Uses `store` for refresh-token revocation instead of a fresh [`MemoryStore`].
+    pub fn store(mut self, store: impl RevocationStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Uses an already shared store.
+    pub fn shared_store<S: RevocationStore>(mut self, store: Arc<S>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Reads time from `clock` (for tests) instead of the system clock.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Validates the configuration and builds the issuer.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the field at fault and the fix: no crypto backend, a
+    /// missing or weak key, a key that does not fit the algorithm, mismatched key
+    /// halves, an unreadable key file, or an out-of-range TTL, leeway or size limit.
+    pub fn build(self) -> Result<Issuer, ConfigError> {
+        if jsonwebtoken::crypto::CryptoProvider::try_get_default().is_none() {
+            return Err(ConfigError::NoCryptoBackend);
+        }
+        let config = self.config;
+        validate_limits(&config)?;
+        let key = Key::from_config(&config)?;
+        let signing = key.can_sign().then_some(0);
+        if config.audience.is_none() {
+            log::warn!(
+                "auth: no `audience` is configured, so tokens are not bound to this service; set `audience` \
+                 (ROCKET_AUTH_AUDIENCE) to refuse tokens minted for other services with the same key"
+            );
+        }
+        let store = self
+            .store
+            .unwrap_or_else(|| Arc::new(MemoryStore::with_clock(self.clock.clone())));
+        Ok(Issuer {
+            inner: Arc::new(Inner {
+                config,
+                keys: vec![key],
+                signing,
+                store,
+                clock: self.clock,
+            }),
+        })
+    }
+}
+
+fn validate_limits(c: &IssuerConfig) -> Result<(), ConfigError> {
+    let ttl_range = |field, v: u64| {
+        if v == 0 || v > MAX_TTL {
+            Err(ConfigError::InvalidValue {
+                field,
+                reason: format!("must be between 1 and {MAX_TTL} seconds").into(),
+            })
+        } else {
+            Ok(())
+        }
+    };
+    ttl_range("access_ttl", c.access_ttl)?;
+    ttl_range("refresh_ttl", c.refresh_ttl)?;
+    if c.leeway > MAX_LEEWAY {
+        return Err(ConfigError::InvalidValue {
+            field: "leeway",
+            reason: format!(
+                "must be at most {MAX_LEEWAY} seconds; clocks that far apart need fixing (NTP)"
+            )
+            .into(),
+        });
+    }
+    if !(1024..=64 * 1024).contains(&c.max_token_bytes) {
+        return Err(ConfigError::InvalidValue {
+            field: "max_token_bytes",
+            reason: "must be between 1024 and 65536".into(),
+        });
+    }
+    if let Some(aud) = &c.audience {
+        if aud.as_slice().is_empty() || aud.as_slice().iter().any(String::is_empty) {
+            return Err(ConfigError::InvalidValue {
+                field: "audience",
+                reason: "must be a non-empty string or a list of non-empty strings".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Issuer {
+    /// Validates `config` and builds an issuer with an in-memory revocation store.
+    ///
+    /// # Errors
+    ///
+    /// See [`IssuerBuilder::build`].
+    pub fn new(config: IssuerConfig) -> Result<Self, ConfigError> {
+        Self::builder(config).build()
+    }
+
+    /// Starts building an issuer with a custom store or clock.
+    pub fn builder(config: IssuerConfig) -> IssuerBuilder {
+        IssuerBuilder {
+            config,
+            store: None,
+            clock: Clock::system(),
+        }
+    }
+
+    /// The configuration this issuer was built from (secrets redacted in `Debug`).
+    #[must_use]
+    pub fn config(&self) -> &IssuerConfig {
+        &self.inner.config
+    }
+
+    /// The signing algorithm.
+    #[must_use]
+    pub fn algorithm(&self) -> Algorithm {
+        self.inner.config.algorithm
+    }
+
+    /// Access-token lifetime in seconds (the `expires_in` of a login response).
+    #[must_use]
+    pub fn access_ttl(&self) -> u64 {
+        self.inner.config.access_ttl
+    }
+
+    /// Refresh-token lifetime in seconds.
+    #[must_use]
+    pub fn refresh_ttl(&self) -> u64 {
+        self.inner.config.refresh_ttl
+    }
+
+    /// True when the issuer holds a private key or secret and can issue tokens.
+    #[must_use]
+    pub fn can_issue(&self) -> bool {
+        self.inner.signing.is_some()
+    }
+
+    /// The clock the issuer reads.
+    #[must_use]
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// The revocation store's name (`memory`, `sqlite`, `redis`, or `custom`).
+    #[must_use]
+    pub fn store_name(&self) -> &'static str {
+        self.inner.store.name()
+    }
+
+    /// Issues an access token for `subject`, lasting `access_ttl`.
+    ///
+    /// `extra` is any value that serialises to a JSON object (a struct, a map,
+    /// `serde_json::json!({..})`), or `&()` for none. Its members become top-level
+    /// claims; reserved claims ([`RESERVED_CLAIMS`](crate::RESERVED_CLAIMS)) are refused.
+    ///
+    /// # Errors
+    ///
+    /// [`IssueError`]: empty subject, reserved or non-object extra claims, a verify-only
+    /// issuer, or a backend signing failure.
+    pub fn issue_access<E: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        extra: &E,
+    ) -> Result<String, IssueError> {
+        self.issue(subject, extra, TokenType::Access, self.access_ttl())
+    }
+
+    /// Issues a refresh token for `subject`, lasting `refresh_ttl`. See
+    /// [`issue_access`](Self::issue_access) for `extra`.
+    ///
+    /// # Errors
+    ///
+    /// As [`issue_access`](Self::issue_access).
+    pub fn issue_refresh<E: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        extra: &E,
+    ) -> Result<String, IssueError> {
+        self.issue(subject, extra, TokenType::Refresh, self.refresh_ttl())
+    }
+
+    fn issue<E: Serialize + ?Sized>(
+        &self,
+        subject: &str,
+        extra: &E,
+        token_type: TokenType,
+        ttl: u64,
+    ) -> Result<String, IssueError> {
+        if subject.is_empty() {
+            return Err(IssueError::EmptySubject);
+        }
+        let extra = match serde_json::to_value(extra).map_err(IssueError::Serialize)? {
+            Value::Null => Map::new(),
+            Value::Object(map) => map,
+            _ => return Err(IssueError::ExtraNotObject),
+        };
+        if let Some(reserved) = extra.keys().find(|k| RESERVED_CLAIMS.contains(&k.as_str())) {
+            return Err(IssueError::ReservedClaim(reserved.clone()));
+        }
+        let key = self
+            .inner
+            .signing
+            .map(|i| &self.inner.keys[i])
+            .ok_or(IssueError::VerifyOnly)?;
+        let now = self.inner.clock.now();
+        let jti = random_hex_id().map_err(|e| IssueError::Signing(e.to_string()))?;
+        let payload = Payload {
+            sub: subject,
+            iat: now,
+            exp: now.saturating_add(ttl),
+            jti: &jti,
+            token_type,
+            iss: self.inner.config.issuer(),
+            aud: self.inner.config.audience.as_ref(),
+            extra: &extra,
+        };
+        let header = Header {
+            alg: key.algorithm.as_str(),
+            typ: "JWT",
+            kid: key.kid.as_deref(),
+        };
+        let header_json = serde_json::to_vec(&header).map_err(IssueError::Serialize)?;
+        let payload_json = serde_json::to_vec(&payload).map_err(IssueError::Serialize)?;
+        let mut token = jws::signing_input(&header_json, &payload_json);
+        let signature = key
+            .sign(token.as_bytes())
+            .ok_or(IssueError::VerifyOnly)?
+            .map_err(|e| IssueError::Signing(e.to_string()))?;
+        token.push('.');
+        token.push_str(&signature);
+        Ok(token)
+    }
+
+    /// Verifies an access token: signature with the pinned algorithm, `exp`, `nbf`, `iat`,
+    /// `iss` and `aud` as configured, and `"type": "access"`.
+    ///
+    /// Access tokens are stateless, as in hawkapi-auth: no store is consulted.
+    ///
+    /// # Errors
+    ///
+    /// A [`TokenError`] saying why the token is refused.
+    pub fn verify_access(&self, token: &str) -> Result<Claims, TokenError> {
+        self.decode(token, TokenType::Access)
+    }
+
+    /// Verifies a refresh token like [`verify_access`](Self::verify_access) (with
+    /// `"type": "refresh"`), then checks the revocation store.
+    ///
+    /// # Errors
+    ///
+    /// A [`TokenError`]; [`TokenError::Revoked`] once revoked, and [`TokenError::Store`]
+    /// when the store cannot answer (fail closed).
+    pub async fn verify_refresh(&self, token: &str) -> Result<Claims, TokenError> {
+        let claims = self.decode(token, TokenType::Refresh)?;
+        if self.inner.store.is_revoked(&claims.jti).await? {
+            return Err(TokenError::Revoked);
+        }
+        Ok(claims)
+    }
+
+    /// Revokes a refresh token until it expires. The token is verified first: a forged,
+    /// expired or access token is an error, not a silent success. Revoking an already
+    /// revoked token succeeds.
+    ///
+    /// # Errors
+    ///
+    /// A [`TokenError`] when the token does not verify, or [`TokenError::Store`].
+    pub async fn revoke_refresh(&self, token: &str) -> Result<Claims, TokenError> {
+        let claims = self.decode(token, TokenType::Refresh)?;
+        self.inner.store.revoke(&claims.jti, claims.exp).await?;
+        Ok(claims)
+    }
+
+    /// Signature and claim checks shared by every verification.
+    pub(crate) fn decode(&self, token: &str, expected: TokenType) -> Result<Claims, TokenError> {
+        let parsed = jws::parse(token, self.inner.config.max_token_bytes)?;
+        let key = self.key_for(parsed.kid.as_deref())?;
+        if parsed.alg != key.algorithm.as_str() {
+            return Err(TokenError::AlgorithmMismatch);
+        }
+        if !key.verify(parsed.signature, parsed.signing_input.as_bytes()) {
+            return Err(TokenError::InvalidSignature);
+        }
+        let payload = jws::decode_payload(parsed.payload_b64)?;
+        let rules = Rules {
+            now: self.inner.clock.now(),
+            leeway: self.inner.config.leeway,
+            issuer: self.inner.config.issuer(),
+            audience: self.inner.config.audience.as_ref(),
+            expected,
+        };
+        Claims::validate(payload, &rules)
+    }
+
+    /// The key a token's `kid` designates: exact match, where "no kid" matches the key
+    /// configured without one (the seed's single key).
+    fn key_for(&self, kid: Option<&str>) -> Result<&Key, TokenError> {
+        self.inner
+            .keys
+            .iter()
+            .find(|k| k.kid.as_deref() == kid)
+            .ok_or(TokenError::UnknownKey)
+    }
+}
+
+impl fmt::Debug for Issuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Issuer")
+            .field("config", &self.inner.config)
+            .field("keys", &self.inner.keys)
+            .field("store", &self.inner.store.name())
+            .field("clock", &self.inner.clock)
+            .finish()
+    }
+}
+
+#[derive(Serialize)]
+struct Header<'a> {
+    alg: &'a str,
+    typ: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kid: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Payload<'a> {
+    sub: &'a str,
+    iat: u64,
+    exp: u64,
+    jti: &'a str,
+    #[serde(rename = "type")]
+    token_type: TokenType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iss: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<&'a Audience>,
+    #[serde(flatten)]
+    extra: &'a Map<String, Value>,
+}

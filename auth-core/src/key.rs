@@ -1,0 +1,382 @@
+//! Key material: loading, checking and binding keys to one algorithm.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::path::Path;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk};
+use jsonwebtoken::{DecodingKey, EncodingKey};
+
+use crate::algorithm::KeyFamily;
+use crate::{Algorithm, ConfigError, IssuerConfig, Secret};
+
+/// Minimum RSA modulus size.
+const MIN_RSA_BITS: usize = 2048;
+
+/// One key, bound to one algorithm. Verifies always; signs when it holds private material.
+pub(crate) struct Key {
+    pub(crate) kid: Option<String>,
+    pub(crate) algorithm: Algorithm,
+    encoding: Option<EncodingKey>,
+    decoding: DecodingKey,
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Key")
+            .field("kid", &self.kid)
+            .field("algorithm", &self.algorithm)
+            .field("can_sign", &self.encoding.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Key {
+    /// Builds the single key described by the seed-style configuration fields.
+    pub(crate) fn from_config(config: &IssuerConfig) -> Result<Self, ConfigError> {
+        let alg = config.algorithm;
+        let secret = read_optional(
+            config.secret.as_ref().map(Secret::expose),
+            config.secret_path.as_deref(),
+            "secret_path",
+        )?;
+        let private = read_optional(
+            config.private_key.as_ref().map(Secret::expose),
+            config.private_key_path.as_deref(),
+            "private_key_path",
+        )?;
+        let public = read_optional(
+            config.public_key.as_deref(),
+            config.public_key_path.as_deref(),
+            "public_key_path",
+        )?;
+
+        if alg.is_symmetric() {
+            if private.is_some() {
+                return Err(ConfigError::ConflictingKey {
+                    field: "private_key",
+                    algorithm: alg,
+                    hint: "HMAC algorithms use `secret`; remove the PEM keys, or set `algorithm` to the key's (RS256, ES256, EdDSA, ...)",
+                });
+            }
+            if public.is_some() {
+                return Err(ConfigError::ConflictingKey {
+                    field: "public_key",
+                    algorithm: alg,
+                    hint: "HMAC algorithms use `secret`; remove the PEM keys, or set `algorithm` to the key's (RS256, ES256, EdDSA, ...)",
+                });
+            }
+            let Some(secret) = secret else {
+                return Err(ConfigError::MissingKey {
+                    algorithm: alg,
+                    hint: "no `secret` is configured for HS256/384/512: set `secret` (env ROCKET_AUTH_SECRET) to a random value \
+                           of at least 32/48/64 bytes, e.g. from `auth_core::random_secret()`, or point `secret_path` at a file holding one",
+                });
+            };
+            return Self::hmac(alg, secret.as_bytes(), None);
+        }
+
+        if secret.is_some() {
+            return Err(ConfigError::ConflictingKey {
+                field: "secret",
+                algorithm: alg,
+                hint: "signature algorithms use `private_key` / `public_key` (PEM); remove `secret`, or set `algorithm` to HS256",
+            });
+        }
+        if private.is_none() && public.is_none() {
+            return Err(ConfigError::MissingKey {
+                algorithm: alg,
+                hint: "no key is configured for a signature algorithm: set `private_key` (env ROCKET_AUTH_PRIVATE_KEY, PEM) to sign \
+                       and verify, or only `public_key` to verify; `*_path` variants read PEM files",
+            });
+        }
+        Self::asymmetric(alg, private.as_deref(), public.as_deref(), None)
+    }
+
+    /// An HMAC key from a shared secret.
+    pub(crate) fn hmac(
+        alg: Algorithm,
+        secret: &[u8],
+        kid: Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let min = alg.min_secret_len().unwrap_or(32);
+        if secret.len() < min {
+            return Err(ConfigError::WeakSecret {
+                algorithm: alg,
+                min,
+                actual: secret.len(),
+            });
+        }
+        let invalid = |_| ConfigError::InvalidKey {
+            field: "secret",
+            algorithm: alg,
+            reason: "rejected by the crypto backend".into(),
+        };
+        let key = Self {
+            kid,
+            algorithm: alg,
+            encoding: Some(EncodingKey::from_secret(secret).map_err(invalid)?),
+            decoding: DecodingKey::from_secret(secret).map_err(invalid)?,
+        };
+        key.self_test()?;
+        Ok(key)
+    }
+
+    /// An RSA, EC or Ed25519 key from PEM text: a private key (public derived), a public
+    /// key (verify-only), or both (checked to be a pair).
+    pub(crate) fn asymmetric(
+        alg: Algorithm,
+        private_pem: Option<&str>,
+        public_pem: Option<&str>,
+        kid: Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let encoding = private_pem
+            .map(|pem| encoding_from_pem(alg, &normalise_pem(pem)))
+            .transpose()?;
+        let decoding = match (public_pem, &encoding) {
+            (Some(pem), _) => decoding_from_pem(alg, &normalise_pem(pem))?,
+            (None, Some(enc)) => derive_public(alg, enc)?,
+            (None, None) => {
+                return Err(ConfigError::MissingKey {
+                    algorithm: alg,
+                    hint: "no private or public key is configured",
+                });
+            }
+        };
+        check_public(
+            alg,
+            &decoding,
+            if public_pem.is_some() {
+                "public_key"
+            } else {
+                "private_key"
+            },
+        )?;
+        let key = Self {
+            kid,
+            algorithm: alg,
+            encoding,
+            decoding,
+        };
+        key.self_test()?;
+        Ok(key)
+    }
+
+    /// Signs `message` (the JWS signing input), returning the base64url signature.
+    pub(crate) fn sign(
+        &self,
+        message: &[u8],
+    ) -> Option<Result<String, jsonwebtoken::errors::Error>> {
+        self.encoding
+            .as_ref()
+            .map(|enc| jsonwebtoken::crypto::sign(message, enc, self.algorithm.to_jwt()))
+    }
+
+    /// Verifies a base64url `signature` over `message`. Any error (bad base64, wrong
+    /// length, backend refusal) is simply "does not verify".
+    pub(crate) fn verify(&self, signature: &str, message: &[u8]) -> bool {
+        jsonwebtoken::crypto::verify(signature, message, &self.decoding, self.algorithm.to_jwt())
+            .unwrap_or(false)
+    }
+
+    /// True when the key can sign.
+    pub(crate) fn can_sign(&self) -> bool {
+        self.encoding.is_some()
+    }
+
+    /// Signs and verifies a probe: proves the pair matches and the backend accepts the
+    /// key for this algorithm, at start-up rather than at the first login.
+    fn self_test(&self) -> Result<(), ConfigError> {
+        let Some(result) = self.sign(b"auth-core key self-test") else {
+            return Ok(());
+        };
+        let signature = result.map_err(|_| ConfigError::InvalidKey {
+            field: "private_key",
+            algorithm: self.algorithm,
+            reason: "the crypto backend cannot sign with it (wrong key type or curve for the algorithm?)".into(),
+        })?;
+        if self.verify(&signature, b"auth-core key self-test") {
+            Ok(())
+        } else {
+            Err(ConfigError::KeyMismatch)
+        }
+    }
+}
+
+/// Picks the configured value, else reads the file; trims the trailing newline editors add.
+fn read_optional(
+    inline: Option<&str>,
+    path: Option<&Path>,
+    field: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    if let Some(v) = inline.filter(|v| !v.is_empty()) {
+        return Ok(Some(v.to_owned()));
+    }
+    let Some(path) = path else { return Ok(None) };
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::KeyFile {
+        field,
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(Some(text.trim_end_matches(['\r', '\n']).to_owned()))
+}
+
+/// Accepts PEM written on one line with literal `\n` (as environment variables often are).
+fn normalise_pem(pem: &str) -> Cow<'_, str> {
+    if pem.contains("\\n") && !pem.contains('\n') {
+        Cow::Owned(pem.replace("\\n", "\n"))
+    } else {
+        Cow::Borrowed(pem)
+    }
+}
+
+fn pem_label(pem: &str) -> Option<&str> {
+    let start = pem.find("-----BEGIN ")? + "-----BEGIN ".len();
+    let rest = &pem[start..];
+    rest.find("-----").map(|end| &rest[..end])
+}
+
+fn encoding_from_pem(alg: Algorithm, pem: &str) -> Result<EncodingKey, ConfigError> {
+    let invalid = |reason: Cow<'static, str>| ConfigError::InvalidKey {
+        field: "private_key",
+        algorithm: alg,
+        reason,
+    };
+    let label = pem_label(pem)
+        .ok_or_else(|| invalid("not PEM text (expected `-----BEGIN PRIVATE KEY-----`)".into()))?;
+    if label.contains("PUBLIC") {
+        return Err(invalid("this is a public key; `private_key` needs the private one (or set `public_key` to verify only)".into()));
+    }
+    if label == "EC PRIVATE KEY" {
+        return Err(invalid("SEC1 `EC PRIVATE KEY` is not supported: convert it to PKCS#8 with `openssl pkcs8 -topk8 -nocrypt -in key.pem`".into()));
+    }
+    if label.contains("ENCRYPTED") {
+        return Err(invalid(
+            "encrypted PEM keys are not supported: decrypt it with `openssl pkey -in key.pem`"
+                .into(),
+        ));
+    }
+    let parsed = match alg.family() {
+        KeyFamily::Rsa => EncodingKey::from_rsa_pem(pem.as_bytes()),
+        KeyFamily::Ec => EncodingKey::from_ec_pem(pem.as_bytes()),
+        KeyFamily::Ed => EncodingKey::from_ed_pem(pem.as_bytes()),
+        KeyFamily::Hmac => return Err(invalid("HMAC algorithms use `secret`".into())),
+    };
+    parsed.map_err(|_| invalid(family_mismatch_hint(alg).into()))
+}
+
+fn decoding_from_pem(alg: Algorithm, pem: &str) -> Result<DecodingKey, ConfigError> {
+    let invalid = |reason: Cow<'static, str>| ConfigError::InvalidKey {
+        field: "public_key",
+        algorithm: alg,
+        reason,
+    };
+    let label = pem_label(pem)
+        .ok_or_else(|| invalid("not PEM text (expected `-----BEGIN PUBLIC KEY-----`)".into()))?;
+    if label.contains("PRIVATE") {
+        return Err(invalid(
+            "this is a private key; put it in `private_key` (the public key is derived from it)"
+                .into(),
+        ));
+    }
+    let parsed = match alg.family() {
+        KeyFamily::Rsa => DecodingKey::from_rsa_pem(pem.as_bytes()),
+        KeyFamily::Ec => DecodingKey::from_ec_pem(pem.as_bytes()),
+        KeyFamily::Ed => DecodingKey::from_ed_pem(pem.as_bytes()),
+        KeyFamily::Hmac => return Err(invalid("HMAC algorithms use `secret`".into())),
+    };
+    parsed.map_err(|_| invalid(family_mismatch_hint(alg).into()))
+}
+
+fn family_mismatch_hint(alg: Algorithm) -> &'static str {
+    match alg.family() {
+        KeyFamily::Rsa => "expected an RSA key in PEM (PKCS#8 or PKCS#1)",
+        KeyFamily::Ec if alg == Algorithm::ES256 => "expected a P-256 EC key in PEM (PKCS#8)",
+        KeyFamily::Ec => "expected a P-384 EC key in PEM (PKCS#8)",
+        KeyFamily::Ed => "expected an Ed25519 key in PEM (PKCS#8)",
+        KeyFamily::Hmac => "HMAC algorithms use `secret`",
+    }
+}
+
+/// Derives the public key from a private one, through its public JWK.
+fn derive_public(alg: Algorithm, enc: &EncodingKey) -> Result<DecodingKey, ConfigError> {
+    let invalid = || ConfigError::InvalidKey {
+        field: "private_key",
+        algorithm: alg,
+        reason: family_mismatch_hint(alg).into(),
+    };
+    let jwk = Jwk::from_encoding_key(enc, alg.to_jwt()).map_err(|_| invalid())?;
+    DecodingKey::from_jwk(&jwk).map_err(|_| invalid())
+}
+
+/// Checks what only the public half shows: RSA size and EC curve.
+fn check_public(alg: Algorithm, key: &DecodingKey, field: &'static str) -> Result<(), ConfigError> {
+    let invalid = |reason: &'static str| ConfigError::InvalidKey {
+        field,
+        algorithm: alg,
+        reason: reason.into(),
+    };
+    let jwk = Jwk::from_decoding_key(key, Some(alg.to_jwt()))
+        .map_err(|_| invalid(family_mismatch_hint(alg)))?;
+    match (&jwk.algorithm, alg.family()) {
+        (AlgorithmParameters::RSA(rsa), KeyFamily::Rsa) => {
+            let n = URL_SAFE_NO_PAD
+                .decode(&rsa.n)
+                .map_err(|_| invalid("unreadable RSA modulus"))?;
+            let bits = modulus_bits(&n);
+            if bits < MIN_RSA_BITS {
+                return Err(ConfigError::WeakRsaKey { field, bits });
+            }
+            Ok(())
+        }
+        (AlgorithmParameters::EllipticCurve(ec), KeyFamily::Ec) => match (alg, &ec.curve) {
+            (Algorithm::ES256, EllipticCurve::P256) | (Algorithm::ES384, EllipticCurve::P384) => {
+                Ok(())
+            }
+            (Algorithm::ES256, _) => Err(invalid(
+                "ES256 needs a P-256 (prime256v1) key; this key is on another curve",
+            )),
+            _ => Err(invalid(
+                "ES384 needs a P-384 (secp384r1) key; this key is on another curve",
+            )),
+        },
+        (AlgorithmParameters::OctetKeyPair(_), KeyFamily::Ed) => Ok(()),
+        _ => Err(invalid(family_mismatch_hint(alg))),
+    }
+}
+
+fn modulus_bits(n: &[u8]) -> usize {
+    let Some(first) = n.iter().position(|b| *b != 0) else {
+        return 0;
+    };
+    (n.len() - first) * 8 - n[first].leading_zeros() as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modulus_bits_counts_significant_bits() {
+        assert_eq!(modulus_bits(&[0x00, 0x80, 0x00]), 16);
+        assert_eq!(modulus_bits(&[0x01, 0xff]), 9);
+        assert_eq!(modulus_bits(&[0, 0]), 0);
+    }
+
+    #[test]
+    fn pem_on_one_line_is_accepted() {
+        assert_eq!(normalise_pem("a\\nb"), "a\nb");
+        assert_eq!(normalise_pem("a\nb\\nc"), "a\nb\\nc");
+    }
+
+    #[test]
+    fn pem_label_is_read() {
+        assert_eq!(
+            pem_label("-----BEGIN PUBLIC KEY-----\nabc"),
+            Some("PUBLIC KEY")
+        );
+        assert_eq!(pem_label("garbage"), None);
+    }
+}

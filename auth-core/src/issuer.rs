@@ -178,13 +178,13 @@ fn validate_limits(c: &IssuerConfig) -> Result<(), ConfigError> {
             reason: "must be between 1024 and 65536".into(),
         });
     }
-    if let Some(aud) = &c.audience {
-        if aud.as_slice().is_empty() || aud.as_slice().iter().any(String::is_empty) {
-            return Err(ConfigError::InvalidValue {
-                field: "audience",
-                reason: "must be a non-empty string or a list of non-empty strings".into(),
-            });
-        }
+    if let Some(aud) = &c.audience
+        && (aud.as_slice().is_empty() || aud.as_slice().iter().any(String::is_empty))
+    {
+        return Err(ConfigError::InvalidValue {
+            field: "audience",
+            reason: "must be a non-empty string or a list of non-empty strings".into(),
+        });
     }
     Ok(())
 }

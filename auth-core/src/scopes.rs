@@ -27,7 +27,7 @@ impl Scopes {
     pub fn from_claims(claims: &Map<String, Value>) -> Self {
         let raw = claims.get("scope").or_else(|| claims.get("scopes"));
         match raw {
-            Some(Value::String(s)) => s.split_whitespace().collect(),
+            Some(Value::String(s)) => s.split(is_python_space).filter(|s| !s.is_empty()).collect(),
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
             _ => Self::default(),
         }
@@ -74,6 +74,13 @@ impl Scopes {
     }
 }
 
+/// Python's `str.split()` separators: Unicode whitespace plus the ASCII information
+/// separators U+001C..U+001F, which Rust's `char::is_whitespace` leaves out. Splitting
+/// the same way keeps a token's scopes identical on both sides.
+fn is_python_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
 impl<S: Into<String>> FromIterator<S> for Scopes {
     fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
         Self(iter.into_iter().map(Into::into).collect())
@@ -114,6 +121,15 @@ mod tests {
     fn space_separated_string() {
         let s = scopes(json!({"scope": "read  write\tadmin"}));
         assert_eq!(s, Scopes::from_iter(["admin", "read", "write"]));
+    }
+
+    #[test]
+    fn splits_like_python_str_split() {
+        let s = scopes(json!({"scope": "a\u{1c}b\u{1d}c\u{1e}d\u{1f}e\u{a0}f\u{3000}g\u{85}h"}));
+        assert_eq!(
+            s,
+            Scopes::from_iter(["a", "b", "c", "d", "e", "f", "g", "h"])
+        );
     }
 
     #[test]

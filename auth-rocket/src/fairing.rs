@@ -1,0 +1,228 @@
+//! [`Auth`]: the managed state, and [`AuthFairing`], which builds it at ignition.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use auth_core::Issuer;
+use rocket::fairing::{self, Fairing, Info, Kind};
+use rocket::http::Status;
+use rocket::{Build, Rocket};
+
+use crate::{AuthConfig, Passwords, catchers};
+
+/// What the fairing installs as managed state: the token [`Issuer`] (with its
+/// revocation store) and the password pool.
+///
+/// Take it in a handler as `&State<Auth>`:
+///
+/// ```
+/// use rocket::{post, State, serde::json::Json};
+/// use auth_rocket::{Auth, AuthError};
+/// use serde_json::{Value, json};
+///
+/// #[post("/token/<user>")]
+/// fn token(auth: &State<Auth>, user: &str) -> Json<Value> {
+///     let access = auth.issuer().issue_access(user, &json!({"scope": "read"})).unwrap();
+///     Json(json!({ "access_token": access }))
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Auth {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    issuer: Issuer,
+    passwords: Passwords,
+}
+
+impl Auth {
+    /// The fairing, configured from the `auth` table of Rocket's configuration
+    /// (`Rocket.toml`, `ROCKET_AUTH_*`); see [`AuthConfig`].
+    ///
+    /// ```no_run
+    /// # use rocket::launch;
+    /// #[launch]
+    /// fn rocket() -> _ {
+    ///     rocket::build().attach(auth_rocket::Auth::fairing())
+    /// }
+    /// ```
+    #[must_use]
+    pub fn fairing() -> AuthFairing {
+        AuthFairing::new(Source::Figment)
+    }
+
+    /// The fairing, configured in code instead of from Rocket's configuration.
+    #[must_use]
+    pub fn from_config(config: AuthConfig) -> AuthFairing {
+        AuthFairing::new(Source::Config(Box::new(config)))
+    }
+
+    /// The fairing, with an issuer built by hand (custom store or clock).
+    #[must_use]
+    pub fn from_issuer(issuer: Issuer) -> AuthFairing {
+        AuthFairing::new(Source::Issuer(Box::new(issuer)))
+    }
+
+    /// Builds the state directly (for code that manages it itself, and tests).
+    #[must_use]
+    pub fn new(issuer: Issuer, passwords: Passwords) -> Self {
+        Self {
+            inner: Arc::new(Inner { issuer, passwords }),
+        }
+    }
+
+    /// The token issuer: issue, verify, revoke.
+    #[must_use]
+    pub fn issuer(&self) -> &Issuer {
+        &self.inner.issuer
+    }
+
+    /// The password pool: hash and verify off the async workers.
+    #[must_use]
+    pub fn passwords(&self) -> &Passwords {
+        &self.inner.passwords
+    }
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Auth")
+            .field("issuer", &self.inner.issuer)
+            .field("passwords", &self.inner.passwords)
+            .finish()
+    }
+}
+
+enum Source {
+    Figment,
+    Config(Box<AuthConfig>),
+    Issuer(Box<Issuer>),
+}
+
+/// Builds [`Auth`] when Rocket ignites and installs it as managed state, with JSON
+/// catchers for 401, 403 and 503. Made by [`Auth::fairing`], [`Auth::from_config`] or
+/// [`Auth::from_issuer`].
+///
+/// A missing or bad key aborts the launch with a message that names the key and the
+/// fix. The catchers are registered at `/` for each status the application has no
+/// catcher for at `/` already, so an application's own catchers keep working (use
+/// [`last_failure`](crate::last_failure) in them); [`without_catchers`](Self::without_catchers)
+/// turns this off.
+pub struct AuthFairing {
+    source: Mutex<Option<Source>>,
+    catchers: bool,
+}
+
+impl fmt::Debug for AuthFairing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthFairing")
+            .field("catchers", &self.catchers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AuthFairing {
+    fn new(source: Source) -> Self {
+        Self {
+            source: Mutex::new(Some(source)),
+            catchers: true,
+        }
+    }
+
+    /// Do not register the JSON catchers; the application handles 401/403/503 itself.
+    #[must_use]
+    pub fn without_catchers(mut self) -> Self {
+        self.catchers = false;
+        self
+    }
+
+    fn build(&self, rocket: &Rocket<Build>) -> Result<Auth, String> {
+        let source = self
+            .source
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        let config = match source {
+            Some(Source::Issuer(issuer)) => {
+                let passwords = AuthConfig::from_figment(rocket.figment())
+                    .map(|c| c.passwords)
+                    .unwrap_or_default()
+                    .build()
+                    .map_err(|e| format!("auth.passwords: {e}"))?;
+                return Ok(Auth::new(*issuer, passwords));
+            }
+            Some(Source::Config(config)) => *config,
+            Some(Source::Figment) => match AuthConfig::from_figment(rocket.figment()) {
+                Ok(config) => config,
+                Err(e) => {
+                    rocket::config::pretty_print_error(e);
+                    return Err("the `auth` configuration cannot be read (see above)".into());
+                }
+            },
+            None => return Err("the auth fairing was ignited twice".into()),
+        };
+        build_state(config)
+    }
+}
+
+fn build_state(config: AuthConfig) -> Result<Auth, String> {
+    let issuer = Issuer::new(config.issuer).map_err(|e| e.to_string())?;
+    let passwords = config
+        .passwords
+        .build()
+        .map_err(|e| format!("auth.passwords: {e}"))?;
+    Ok(Auth::new(issuer, passwords))
+}
+
+#[rocket::async_trait]
+impl Fairing for AuthFairing {
+    fn info(&self) -> Info {
+        Info {
+            name: "JWT auth",
+            kind: Kind::Ignite | Kind::Singleton,
+        }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
+        let auth = match self.build(&rocket) {
+            Ok(auth) => auth,
+            Err(message) => {
+                log::error!("auth: cannot start: {message}");
+                return Err(rocket);
+            }
+        };
+        log::info!(
+            "auth: {} tokens, access {} s, refresh {} s, revocation store `{}`",
+            auth.issuer().algorithm(),
+            auth.issuer().access_ttl(),
+            auth.issuer().refresh_ttl(),
+            auth.issuer().store_name()
+        );
+        let rocket = rocket.manage(auth);
+        if !self.catchers {
+            return Ok(rocket);
+        }
+        let taken: Vec<u16> = rocket
+            .catchers()
+            .filter(|c| c.base.path() == "/")
+            .filter_map(|c| c.code)
+            .collect();
+        let ours: Vec<_> = catchers()
+            .into_iter()
+            .filter(|c| c.code.is_none_or(|code| !taken.contains(&code)))
+            .collect();
+        for code in [
+            Status::Unauthorized,
+            Status::Forbidden,
+            Status::ServiceUnavailable,
+        ] {
+            if taken.contains(&code.code) {
+                log::info!(
+                    "auth: the application has its own {code} catcher; it can answer with auth_rocket::last_failure(req)"
+                );
+            }
+        }
+        Ok(rocket.register("/", ours))
+    }
+}

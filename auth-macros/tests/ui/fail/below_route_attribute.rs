@@ -1,0 +1,12 @@
+use auth_rocket::requires_scopes;
+use rocket::get;
+
+#[get("/admin")]
+#[requires_scopes("admin")]
+fn admin() -> &'static str {
+    "hi"
+}
+
+fn main() {
+    let _ = rocket::build().mount("/", rocket::routes![admin]);
+}

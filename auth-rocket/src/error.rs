@@ -79,7 +79,7 @@ impl AuthError {
             Self::InvalidToken { .. } => Some(r#"Bearer error="invalid_token""#.to_owned()),
             Self::InsufficientScope { required, .. } => Some(format!(
                 r#"Bearer error="insufficient_scope", scope="{}""#,
-                required.join(" ")
+                quoted_string_body(&required.join(" "))
             )),
             Self::Unavailable { .. } | Self::NotConfigured => None,
         }
@@ -90,6 +90,19 @@ impl AuthError {
             reason: reason.to_string(),
         }
     }
+}
+
+/// Escapes `"` and `\` for an RFC 9110 quoted-string and drops control characters, so a
+/// hand-written scope can never break the header.
+fn quoted_string_body(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars().filter(|c| !c.is_control()) {
+        if matches!(c, '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl fmt::Debug for AuthError {
@@ -146,6 +159,18 @@ mod tests {
         assert_eq!(
             e.challenge().unwrap(),
             r#"Bearer error="insufficient_scope", scope="a b""#
+        );
+    }
+
+    #[test]
+    fn challenges_stay_well_formed_whatever_the_scope() {
+        let e = AuthError::InsufficientScope {
+            missing: vec![],
+            required: vec!["a\"b\\c\nd".into()],
+        };
+        assert_eq!(
+            e.challenge().unwrap(),
+            r#"Bearer error="insufficient_scope", scope="a\"b\\cd""#
         );
     }
 }

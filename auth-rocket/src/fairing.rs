@@ -53,6 +53,10 @@ impl Auth {
     }
 
     /// The fairing, configured in code instead of from Rocket's configuration.
+    ///
+    /// Like every fairing, it builds the [`Auth`] state when Rocket ignites: before that
+    /// (`rocket::build()...`), `rocket.state::<Auth>()` is `None`; in tests, read it from
+    /// the ignited instance, e.g. `client.rocket().state::<Auth>()`.
     #[must_use]
     pub fn from_config(config: AuthConfig) -> AuthFairing {
         AuthFairing::new(Source::Config(Box::new(config)))

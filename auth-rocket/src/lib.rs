@@ -110,8 +110,17 @@ pub use scopes::{RequireScopes, ScopeSet};
 /// }
 /// ```
 ///
-/// Misuse is a compile error pointing at the mistake: no scopes, a non-literal, an empty
-/// or whitespace-bearing scope, a duplicate, a non-function, or the attribute placed
-/// below the route attribute.
+/// Stacked attributes are separate guards checked top first: a token missing scopes of
+/// two attributes is told about those of the upper one. A scope is one OAuth 2
+/// scope-token (RFC 6749 §3.3): visible ASCII, no spaces, no `"` or `\`.
+///
+/// Misuse is a compile error pointing at the mistake: no scopes, a non-literal, an empty,
+/// spaced or non-ASCII scope, a duplicate, a non-function, or the attribute placed below
+/// the route attribute.
+///
+/// Limits: the generated code names `::auth_rocket`, so renaming the dependency in
+/// `Cargo.toml` is not supported, and the route attribute is recognised by its name
+/// (`get`, `post`, ..., `route`), so `use rocket::get as fetch` is not either. Set
+/// `AUTH_MACROS_DEBUG=1` while compiling to print the expansion.
 #[cfg(feature = "macros")]
 pub use auth_macros::requires_scopes;

@@ -84,7 +84,9 @@ impl<S: ScopeSet> Sentinel for RequireScopes<S> {
     }
 }
 
-/// Declares a [`ScopeSet`] type for [`RequireScopes`].
+/// Declares a [`ScopeSet`] type for [`RequireScopes`]. The scopes are checked at compile
+/// time: each must be a non-empty OAuth 2 scope-token (visible ASCII, no spaces, no `"` or
+/// `\`).
 ///
 /// ```
 /// auth_rocket::scope_set!(pub ReadWrite = ["read", "write"]);
@@ -99,5 +101,9 @@ macro_rules! scope_set {
         impl $crate::ScopeSet for $name {
             const SCOPES: &'static [&'static str] = &[$($scope),+];
         }
+        const _: () = ::core::assert!(
+            $crate::__private::valid_scopes(&[$($scope),+]),
+            "scope_set!: each scope must be one non-empty word of visible ASCII, without `\"` or `\\` (RFC 6749 §3.3)"
+        );
     };
 }

@@ -42,7 +42,7 @@ pub enum ConfigError {
     /// An HMAC secret shorter than the hash output (RFC 7518 §3.2).
     #[error(
         "`secret` is {actual} bytes but {algorithm} needs at least {min}: generate one with \
-         `auth_core::random_secret()` (or the CLI's `secret` command) and set it as `secret` / \
+         `auth_core::random_secret()` or `openssl rand -base64 48` and set it as `secret` / \
          ROCKET_AUTH_SECRET"
     )]
     WeakSecret {

@@ -181,6 +181,10 @@ pub enum TokenError {
     /// The token (or its session) was revoked.
     #[error("token has been revoked")]
     Revoked,
+    /// A refresh token was presented a second time: a replay, the sign of a stolen
+    /// token. Its whole family (the session) has been revoked.
+    #[error("refresh token was already used; its session has been revoked")]
+    Reused,
     /// The revocation store could not answer, so the token could not be checked. Fail
     /// closed: treat as "service unavailable", never as valid.
     #[error(transparent)]
@@ -256,6 +260,14 @@ pub enum StoreError {
         /// The backend's error.
         #[source]
         source: BoxError,
+    },
+    /// The local view of a shared store has not been refreshed for longer than the
+    /// configured bound (the store is unreachable), so revocations made elsewhere may be
+    /// missing: refuse rather than guess.
+    #[error("revocation data is {age_secs} s old: the store has been unreachable for too long")]
+    Stale {
+        /// Age of the view in seconds.
+        age_secs: u64,
     },
     /// The backend answered with something it should never hold.
     #[error("revocation store `{backend}` returned unexpected data: {detail}")]

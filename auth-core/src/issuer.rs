@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -10,18 +11,23 @@ use serde_json::{Map, Value};
 use crate::claims::{RESERVED_CLAIMS, Rules};
 use crate::key::Key;
 use crate::revocation::DynStore;
+use crate::revocation::view::View;
 use crate::secret::random_hex_id;
 use crate::{
     Algorithm, Audience, Claims, Clock, ConfigError, IssueError, IssuerConfig, MemoryStore,
-    RevocationStore, TokenError, TokenType, jws,
+    RevocationStore, StalePolicy, TokenError, TokenType, jws,
 };
+
+/// Default bound on the age of the revocation view of a shared store.
+pub const DEFAULT_MAX_STALENESS: Duration = Duration::from_secs(10);
 
 /// Longest accepted token lifetime: ten years.
 const MAX_TTL: u64 = 10 * 365 * 24 * 3600;
 /// Largest accepted leeway: five minutes (RFC 7519 suggests "a few minutes" at most).
 const MAX_LEEWAY: u64 = 300;
 
-/// Issues and verifies JWT access and refresh tokens, and revokes refresh tokens.
+/// Issues and verifies JWT access and refresh tokens, rotates refresh tokens and
+/// revokes tokens, sessions and users.
 ///
 /// Built once from an [`IssuerConfig`], which is validated as a whole: a missing or weak
 /// key, a key that does not fit the algorithm or a pair that does not match is an error
@@ -47,26 +53,28 @@ const MAX_LEEWAY: u64 = 300;
 /// assert!(issuer.verify_access(&refresh).is_err()); // wrong type
 ///
 /// issuer.verify_refresh(&refresh).await?;
-/// issuer.revoke_refresh(&refresh).await?;
+/// issuer.revoke_refresh(&refresh).await?; // log out
 /// assert!(matches!(issuer.verify_refresh(&refresh).await, Err(TokenError::Revoked)));
 /// # Ok::<(), auth_core::Error>(())
 /// # }).unwrap();
 /// ```
 #[derive(Clone)]
 pub struct Issuer {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
-struct Inner {
-    config: IssuerConfig,
+pub(crate) struct Inner {
+    pub(crate) config: IssuerConfig,
     keys: Vec<Key>,
     /// Index in `keys` of the key that signs, if any can.
     signing: Option<usize>,
-    store: Arc<dyn DynStore>,
-    clock: Clock,
+    pub(crate) store: Arc<dyn DynStore>,
+    /// The revocations access tokens are checked against (see [`Issuer::load_revocations`]).
+    pub(crate) view: View,
+    pub(crate) clock: Clock,
 }
 
-/// Builds an [`Issuer`] with a non-default store or clock.
+/// Builds an [`Issuer`] with a non-default store, clock or staleness policy.
 ///
 /// ```
 /// use auth_core::{Clock, Issuer, IssuerConfig, MemoryStore, random_secret};
@@ -83,6 +91,8 @@ pub struct IssuerBuilder {
     config: IssuerConfig,
     store: Option<Arc<dyn DynStore>>,
     clock: Clock,
+    max_staleness: Duration,
+    stale_policy: StalePolicy,
 }
 
 impl fmt::Debug for IssuerBuilder {
@@ -91,12 +101,14 @@ impl fmt::Debug for IssuerBuilder {
             .field("config", &self.config)
             .field("store", &self.store.as_ref().map(|s| s.name()))
             .field("clock", &self.clock)
+            .field("max_staleness", &self.max_staleness)
+            .field("stale_policy", &self.stale_policy)
             .finish()
     }
 }
 
 impl IssuerBuilder {
-    /// Uses `store` for refresh-token revocation instead of a fresh [`MemoryStore`].
+    /// Uses `store` for revocations and rotation instead of a fresh [`MemoryStore`].
     pub fn store(mut self, store: impl RevocationStore) -> Self {
         self.store = Some(Arc::new(store));
         self
@@ -111,6 +123,20 @@ impl IssuerBuilder {
     /// Reads time from `clock` (for tests) instead of the system clock.
     pub fn clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// How old the local view of a shared store may get (the store unreachable) before
+    /// access-token checks follow the [`stale_policy`](Self::stale_policy).
+    /// _Default:_ 10 s.
+    pub fn max_staleness(mut self, max: Duration) -> Self {
+        self.max_staleness = max;
+        self
+    }
+
+    /// What access-token checks do once the view is stale. _Default:_ fail closed.
+    pub fn stale_policy(mut self, policy: StalePolicy) -> Self {
+        self.stale_policy = policy;
         self
     }
 
@@ -138,12 +164,17 @@ impl IssuerBuilder {
         let store = self
             .store
             .unwrap_or_else(|| Arc::new(MemoryStore::with_clock(self.clock.clone())));
+        let view = View::new(store.is_shared(), self.max_staleness, self.stale_policy);
+        if !store.is_shared() {
+            view.mark_fresh();
+        }
         Ok(Issuer {
             inner: Arc::new(Inner {
                 config,
                 keys: vec![key],
                 signing,
                 store,
+                view,
                 clock: self.clock,
             }),
         })
@@ -205,6 +236,8 @@ impl Issuer {
             config,
             store: None,
             clock: Clock::system(),
+            max_staleness: DEFAULT_MAX_STALENESS,
+            stale_policy: StalePolicy::default(),
         }
     }
 
@@ -265,7 +298,7 @@ impl Issuer {
         subject: &str,
         extra: &E,
     ) -> Result<String, IssueError> {
-        self.issue(subject, extra, TokenType::Access, self.access_ttl())
+        self.issue(subject, extra, TokenType::Access, None)
     }
 
     /// Issues a refresh token for `subject`, lasting `refresh_ttl`. See
@@ -279,16 +312,21 @@ impl Issuer {
         subject: &str,
         extra: &E,
     ) -> Result<String, IssueError> {
-        self.issue(subject, extra, TokenType::Refresh, self.refresh_ttl())
+        self.issue(subject, extra, TokenType::Refresh, None)
     }
 
-    fn issue<E: Serialize + ?Sized>(
+    /// Issues one token; `family` is the refresh family (`fam`) it belongs to, if any.
+    pub(crate) fn issue<E: Serialize + ?Sized>(
         &self,
         subject: &str,
         extra: &E,
         token_type: TokenType,
-        ttl: u64,
+        family: Option<&str>,
     ) -> Result<String, IssueError> {
+        let ttl = match token_type {
+            TokenType::Access => self.access_ttl(),
+            TokenType::Refresh => self.refresh_ttl(),
+        };
         if subject.is_empty() {
             return Err(IssueError::EmptySubject);
         }
@@ -306,13 +344,20 @@ impl Issuer {
             .map(|i| &self.inner.keys[i])
             .ok_or(IssueError::VerifyOnly)?;
         let now = self.inner.clock.now();
+        // After "log out everywhere" in this very second, a token stamped `iat = now` would
+        // fall under the cutoff (`iat <= cutoff`); stamp it one second later instead.
+        let iat = match self.inner.view.subject_cutoff(subject, now) {
+            Some(cutoff) if cutoff >= now => cutoff.saturating_add(1),
+            _ => now,
+        };
         let jti = random_hex_id().map_err(|e| IssueError::Signing(e.to_string()))?;
         let payload = Payload {
             sub: subject,
-            iat: now,
-            exp: now.saturating_add(ttl),
+            iat,
+            exp: iat.saturating_add(ttl),
             jti: &jti,
             token_type,
+            fam: family,
             iss: self.inner.config.issuer(),
             aud: self.inner.config.audience.as_ref(),
             extra: &extra,
@@ -335,42 +380,18 @@ impl Issuer {
     }
 
     /// Verifies an access token: signature with the pinned algorithm, `exp`, `nbf`, `iat`,
-    /// `iss` and `aud` as configured, and `"type": "access"`.
-    ///
-    /// Access tokens are stateless, as in hawkapi-auth: no store is consulted.
+    /// `iss` and `aud` as configured, `"type": "access"`, then the local revocation view
+    /// (a revoked `jti`, family or subject cutoff). No network round trip: the view is in
+    /// memory, kept current by [`sync_revocations`](Self::sync_revocations) for shared
+    /// stores.
     ///
     /// # Errors
     ///
-    /// A [`TokenError`] saying why the token is refused.
+    /// A [`TokenError`] saying why the token is refused; [`TokenError::Store`] when the
+    /// view of a shared store is too old to be trusted (fail closed).
     pub fn verify_access(&self, token: &str) -> Result<Claims, TokenError> {
-        self.decode(token, TokenType::Access)
-    }
-
-    /// Verifies a refresh token like [`verify_access`](Self::verify_access) (with
-    /// `"type": "refresh"`), then checks the revocation store.
-    ///
-    /// # Errors
-    ///
-    /// A [`TokenError`]; [`TokenError::Revoked`] once revoked, and [`TokenError::Store`]
-    /// when the store cannot answer (fail closed).
-    pub async fn verify_refresh(&self, token: &str) -> Result<Claims, TokenError> {
-        let claims = self.decode(token, TokenType::Refresh)?;
-        if self.inner.store.is_revoked(&claims.jti).await? {
-            return Err(TokenError::Revoked);
-        }
-        Ok(claims)
-    }
-
-    /// Revokes a refresh token until it expires. The token is verified first: a forged,
-    /// expired or access token is an error, not a silent success. Revoking an already
-    /// revoked token succeeds.
-    ///
-    /// # Errors
-    ///
-    /// A [`TokenError`] when the token does not verify, or [`TokenError::Store`].
-    pub async fn revoke_refresh(&self, token: &str) -> Result<Claims, TokenError> {
-        let claims = self.decode(token, TokenType::Refresh)?;
-        self.inner.store.revoke(&claims.jti, claims.exp).await?;
+        let claims = self.decode(token, TokenType::Access)?;
+        self.inner.view.check(&claims, self.inner.clock.now())?;
         Ok(claims)
     }
 
@@ -412,6 +433,7 @@ impl fmt::Debug for Issuer {
             .field("config", &self.inner.config)
             .field("keys", &self.inner.keys)
             .field("store", &self.inner.store.name())
+            .field("view", &self.inner.view)
             .field("clock", &self.inner.clock)
             .finish()
     }
@@ -433,6 +455,8 @@ struct Payload<'a> {
     jti: &'a str,
     #[serde(rename = "type")]
     token_type: TokenType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fam: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     iss: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]

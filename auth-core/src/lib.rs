@@ -50,6 +50,8 @@
 //! |---|---|---|
 //! | `rust-crypto` | yes | pure-Rust cryptography (RustCrypto) |
 //! | `aws-lc` | no | AWS-LC cryptography instead (needs a C compiler); enable exactly one |
+//! | `sqlite` | no | [`SqliteStore`]: revocations in an SQLite file, for the processes of one host |
+//! | `redis` | no | [`RedisStore`]: revocations in Redis, for every instance |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(not(any(feature = "rust-crypto", feature = "aws-lc")))]
@@ -70,6 +72,7 @@ mod password;
 mod revocation;
 mod scopes;
 mod secret;
+mod session;
 
 pub use algorithm::{Algorithm, KeyFamily, UnknownAlgorithm};
 pub use claims::{Claims, RESERVED_CLAIMS, TokenType};
@@ -82,12 +85,20 @@ pub use error::{
     BoxError, ConfigError, Error, IssueError, PasswordError, RandomnessError, Result, StoreError,
     TokenError,
 };
-pub use issuer::{Issuer, IssuerBuilder};
+pub use issuer::{DEFAULT_MAX_STALENESS, Issuer, IssuerBuilder};
 pub use password::{
     DEFAULT_MAX_PASSWORD_BYTES, PasswordHasher, PasswordParams, VerifyLimits, hash_password,
     needs_rehash, verify_password,
 };
-pub use revocation::RevocationStore;
 pub use revocation::memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use revocation::redis::RedisStore;
+#[cfg(feature = "sqlite")]
+pub use revocation::sqlite::SqliteStore;
+pub use revocation::view::StalePolicy;
+pub use revocation::{
+    Changes, Consumed, Cursor, RefreshStatus, RefreshUse, Revocation, RevocationStore,
+};
 pub use scopes::Scopes;
 pub use secret::{Secret, random_secret, try_random_secret};
+pub use session::{Rotation, TokenPair};

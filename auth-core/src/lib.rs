@@ -50,8 +50,8 @@
 //! |---|---|---|
 //! | `rust-crypto` | yes | pure-Rust cryptography (RustCrypto) |
 //! | `aws-lc` | no | AWS-LC cryptography instead (needs a C compiler); enable exactly one |
-//! | `sqlite` | no | [`SqliteStore`]: revocations in an SQLite file, for the processes of one host |
-//! | `redis` | no | [`RedisStore`]: revocations in Redis, for every instance |
+//! | `sqlite` | no | `SqliteStore`: revocations in an SQLite file, for the processes of one host |
+//! | `redis` | no | `RedisStore`: revocations in Redis, for every instance |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(not(any(feature = "rust-crypto", feature = "aws-lc")))]

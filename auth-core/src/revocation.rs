@@ -270,6 +270,12 @@ pub trait RevocationStore: Send + Sync + 'static {
         async move { Ok(Changes::new(Vec::new(), cursor)) }
     }
 
+    /// Deletes expired entries, for stores that do not expire them by themselves (a
+    /// periodic task calls it); returns how many were deleted. _Default:_ nothing to do.
+    fn purge_expired(&self) -> impl Future<Output = Result<usize, StoreError>> + Send {
+        async { Ok(0) }
+    }
+
     /// A short name for logs and errors (`memory`, `sqlite`, `redis`).
     fn name(&self) -> &'static str {
         "custom"
@@ -309,6 +315,9 @@ impl<S: RevocationStore> RevocationStore for std::sync::Arc<S> {
     ) -> impl Future<Output = Result<Changes, StoreError>> + Send {
         (**self).changes(cursor, wait)
     }
+    fn purge_expired(&self) -> impl Future<Output = Result<usize, StoreError>> + Send {
+        (**self).purge_expired()
+    }
     fn name(&self) -> &'static str {
         (**self).name()
     }
@@ -330,6 +339,7 @@ pub(crate) trait DynStore: Send + Sync {
         token: &'a RefreshUse<'a>,
     ) -> BoxFuture<'a, Result<RefreshStatus, StoreError>>;
     fn is_shared(&self) -> bool;
+    fn purge_expired(&self) -> BoxFuture<'_, Result<usize, StoreError>>;
     fn snapshot(&self) -> BoxFuture<'_, Result<Changes, StoreError>>;
     fn changes<'a>(
         &'a self,
@@ -370,6 +380,9 @@ impl<T: RevocationStore> DynStore for T {
         wait: Duration,
     ) -> BoxFuture<'a, Result<Changes, StoreError>> {
         Box::pin(RevocationStore::changes(self, cursor, wait))
+    }
+    fn purge_expired(&self) -> BoxFuture<'_, Result<usize, StoreError>> {
+        Box::pin(RevocationStore::purge_expired(self))
     }
     fn name(&self) -> &'static str {
         RevocationStore::name(self)

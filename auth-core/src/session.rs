@@ -348,9 +348,16 @@ impl Issuer {
         }
     }
 
-    /// Drops expired entries from the local view (cheap; for a periodic task).
-    pub fn purge_revocations(&self) -> usize {
-        self.inner.view.purge(self.inner.clock.now())
+    /// Drops expired entries from the local view and asks the store to delete its own
+    /// (for a periodic task; the Rocket fairing runs it every minute). Returns how many
+    /// entries went.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot purge (the view was purged regardless).
+    pub async fn purge_revocations(&self) -> Result<usize, StoreError> {
+        let local = self.inner.view.purge(self.inner.clock.now());
+        Ok(local + self.inner.store.purge_expired().await?)
     }
 
     /// Age of the local revocation view: zero for unshared stores, the time since the

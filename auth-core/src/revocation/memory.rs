@@ -154,6 +154,10 @@ impl RevocationStore for MemoryStore {
         })
     }
 
+    async fn purge_expired(&self) -> Result<usize, StoreError> {
+        Ok(self.purge())
+    }
+
     fn name(&self) -> &'static str {
         "memory"
     }

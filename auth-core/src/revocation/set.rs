@@ -15,7 +15,7 @@ pub(crate) struct RevocationSet {
     hasher: IdHasher,
     tokens: ExpiringSet,
     families: ExpiringSet,
-    /// Subject -> (cutoff, expires_at). Subject revocations are rare ("log out
+    /// Subject -> (cutoff, `expires_at`). Subject revocations are rare ("log out
     /// everywhere"); expired ones are swept when the map has doubled since the last sweep,
     /// which keeps the cost amortised O(1) per write.
     subjects: HashMap<String, (u64, u64)>,

@@ -269,6 +269,15 @@ pub enum StoreError {
         /// Age of the view in seconds.
         age_secs: u64,
     },
+    /// The store is misconfigured (a bad URL or key prefix, an unsupported server
+    /// version): retrying will not help, the configuration must change.
+    #[error("revocation store `{backend}` is misconfigured: {reason}")]
+    Misconfigured {
+        /// The store's name.
+        backend: &'static str,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
     /// The backend answered with something it should never hold.
     #[error("revocation store `{backend}` returned unexpected data: {detail}")]
     Corrupt {

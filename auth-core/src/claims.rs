@@ -106,6 +106,19 @@ impl Claims {
         T::deserialize(&Value::Object(self.extra.clone()))
     }
 
+    /// The time rules again (`exp`, `nbf`, `iat` with the leeway), for claims verified
+    /// earlier: a cached verification must never outlive the token.
+    pub(crate) fn check_times(&self, now: u64, leeway: u64) -> Result<(), TokenError> {
+        if now >= self.exp.saturating_add(leeway) {
+            return Err(TokenError::Expired);
+        }
+        let horizon = now.saturating_add(leeway);
+        if self.nbf.is_some_and(|nbf| nbf > horizon) || self.iat > horizon {
+            return Err(TokenError::NotYetValid);
+        }
+        Ok(())
+    }
+
     /// Seconds until expiry at `now` (zero once expired).
     #[must_use]
     pub fn expires_in(&self, now: u64) -> u64 {

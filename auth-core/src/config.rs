@@ -82,6 +82,12 @@ pub struct IssuerConfig {
     /// Tokens longer than this are refused before any decoding (1 KiB to 64 KiB).
     /// _Default:_ 8192.
     pub max_token_bytes: usize,
+    /// Access tokens remembered after a successful verification, so that the same token
+    /// sent again skips the signature check and the parsing (expiry and revocation are
+    /// still checked on every use). `0` turns the cache off. _Default:_ 10000.
+    pub verify_cache_entries: usize,
+    /// Memory bound of that cache in bytes. _Default:_ 16 MiB.
+    pub verify_cache_bytes: usize,
 }
 
 impl Default for IssuerConfig {
@@ -100,6 +106,8 @@ impl Default for IssuerConfig {
             public_key_path: None,
             leeway: DEFAULT_LEEWAY,
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+            verify_cache_entries: 10_000,
+            verify_cache_bytes: 16 << 20,
         }
     }
 }
@@ -162,6 +170,8 @@ impl fmt::Debug for IssuerConfig {
             .field("public_key_path", &self.public_key_path)
             .field("leeway", &self.leeway)
             .field("max_token_bytes", &self.max_token_bytes)
+            .field("verify_cache_entries", &self.verify_cache_entries)
+            .field("verify_cache_bytes", &self.verify_cache_bytes)
             .finish()
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::cache::TokenCache;
 use crate::claims::{RESERVED_CLAIMS, Rules};
 use crate::key::Key;
 use crate::revocation::DynStore;
@@ -72,6 +73,8 @@ pub(crate) struct Inner {
     /// The revocations access tokens are checked against (see [`Issuer::load_revocations`]).
     pub(crate) view: View,
     pub(crate) clock: Clock,
+    /// Access tokens verified before (see `IssuerConfig::verify_cache_entries`).
+    cache: Option<TokenCache>,
 }
 
 /// Builds an [`Issuer`] with a non-default store, clock or staleness policy.
@@ -168,6 +171,7 @@ impl IssuerBuilder {
         if !store.is_shared() {
             view.mark_fresh();
         }
+        let cache = TokenCache::new(config.verify_cache_entries, config.verify_cache_bytes);
         Ok(Issuer {
             inner: Arc::new(Inner {
                 config,
@@ -176,6 +180,7 @@ impl IssuerBuilder {
                 store,
                 view,
                 clock: self.clock,
+                cache,
             }),
         })
     }
@@ -201,6 +206,14 @@ fn validate_limits(c: &IssuerConfig) -> Result<(), ConfigError> {
                 "must be at most {MAX_LEEWAY} seconds; clocks that far apart need fixing (NTP)"
             )
             .into(),
+        });
+    }
+    if c.verify_cache_entries > 0 && c.verify_cache_bytes < 64 * 1024 {
+        return Err(ConfigError::InvalidValue {
+            field: "verify_cache_bytes",
+            reason:
+                "must be at least 65536 (or set verify_cache_entries = 0 to turn the cache off)"
+                    .into(),
         });
     }
     if !(1024..=64 * 1024).contains(&c.max_token_bytes) {
@@ -390,8 +403,28 @@ impl Issuer {
     /// A [`TokenError`] saying why the token is refused; [`TokenError::Store`] when the
     /// view of a shared store is too old to be trusted (fail closed).
     pub fn verify_access(&self, token: &str) -> Result<Claims, TokenError> {
-        let claims = self.decode(token, TokenType::Access)?;
-        self.inner.view.check(&claims, self.inner.clock.now())?;
+        self.verify_access_shared(token).map(Arc::unwrap_or_clone)
+    }
+
+    /// [`verify_access`](Self::verify_access) without copying the claims: a token seen
+    /// before is answered from the verified-token cache (its expiry, `nbf` and revocation
+    /// still checked), and the claims are shared. What request guards use.
+    ///
+    /// # Errors
+    ///
+    /// As [`verify_access`](Self::verify_access).
+    pub fn verify_access_shared(&self, token: &str) -> Result<Arc<Claims>, TokenError> {
+        let now = self.inner.clock.now();
+        if let Some(claims) = self.inner.cache.as_ref().and_then(|c| c.get(token)) {
+            claims.check_times(now, self.inner.config.leeway)?;
+            self.inner.view.check(&claims, now)?;
+            return Ok(claims);
+        }
+        let claims = Arc::new(self.decode(token, TokenType::Access)?);
+        self.inner.view.check(&claims, now)?;
+        if let Some(cache) = &self.inner.cache {
+            cache.insert(token, claims.clone());
+        }
         Ok(claims)
     }
 

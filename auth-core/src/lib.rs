@@ -60,6 +60,7 @@ compile_error!(
 );
 
 mod algorithm;
+mod cache;
 mod claims;
 mod clock;
 mod config;

@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::ops::Deref;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use auth_core::Claims;
 use rocket::outcome::Outcome;
@@ -105,7 +105,7 @@ impl fmt::Debug for AuthClaims<'_> {
 }
 
 /// The request's verification result, computed once however many guards ask.
-struct Verified(Result<Claims, AuthError>);
+struct Verified(Result<Arc<Claims>, AuthError>);
 
 /// The last auth failure of a request, for the catchers. `local_cache` is first-write-
 /// wins, so the slot holds a `OnceLock` that can be filled after creation.
@@ -121,10 +121,10 @@ struct LastFailure(OnceLock<AuthError>);
 /// The [`AuthError`] the guards fail with.
 pub fn authenticate<'r>(req: &'r Request<'_>) -> Result<&'r Claims, AuthError> {
     let Verified(result) = req.local_cache(|| Verified(verify(req)));
-    result.as_ref().map_err(Clone::clone)
+    result.as_deref().map_err(Clone::clone)
 }
 
-fn verify(req: &Request<'_>) -> Result<Claims, AuthError> {
+fn verify(req: &Request<'_>) -> Result<Arc<Claims>, AuthError> {
     #[cfg(test)]
     tests::VERIFICATIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let Some(auth) = req.rocket().state::<Auth>() else {
@@ -134,7 +134,7 @@ fn verify(req: &Request<'_>) -> Result<Claims, AuthError> {
         return Err(AuthError::NotConfigured);
     };
     let token = bearer::bearer_token(req)?;
-    auth.issuer().verify_access(token).map_err(|e| {
+    auth.issuer().verify_access_shared(token).map_err(|e| {
         if e.is_store_failure() {
             AuthError::Unavailable {
                 retry_after: 1,

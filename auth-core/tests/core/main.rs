@@ -1,6 +1,7 @@
 //! Integration tests of auth-core's public API, one module per area.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod cache;
 mod keys;
 mod passwords;
 mod properties;

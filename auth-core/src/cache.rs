@@ -1,0 +1,174 @@
+//! [`TokenCache`]: access tokens that verified, so that the same token sent again (a
+//! client sends one access token on every request until it expires) skips the signature
+//! check and the JSON parsing.
+//!
+//! A hit never extends a token's life: the caller re-checks `exp`, `nbf`, `iat` and the
+//! revocation view on every hit. Only tokens that verified are inserted, keyed by their
+//! whole text (signature included), so a hit means these exact bytes verified before
+//! with a key that is still configured (the cache is cleared when keys change).
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::Claims;
+
+/// Shards spread the lock: a cache shared by every worker must not serialise them.
+const SHARDS: usize = 16;
+/// Bookkeeping counted per entry on top of the token text (claims are parsed from the
+/// token, so their size follows its length).
+const ENTRY_OVERHEAD: usize = 256;
+
+pub(crate) struct TokenCache {
+    shards: Box<[Mutex<Shard>]>,
+    max_entries_per_shard: usize,
+    max_bytes_per_shard: usize,
+    hasher: RandomState,
+}
+
+#[derive(Default)]
+struct Shard {
+    map: HashMap<Box<str>, Arc<Claims>>,
+    bytes: usize,
+}
+
+impl std::fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("max_entries", &(self.max_entries_per_shard * SHARDS))
+            .field("max_bytes", &(self.max_bytes_per_shard * SHARDS))
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenCache {
+    /// A cache of at most `max_entries` tokens and about `max_bytes` of memory; `None`
+    /// when `max_entries` is zero (caching off).
+    pub(crate) fn new(max_entries: usize, max_bytes: usize) -> Option<Self> {
+        if max_entries == 0 || max_bytes == 0 {
+            return None;
+        }
+        Some(Self {
+            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            max_entries_per_shard: max_entries.div_ceil(SHARDS),
+            max_bytes_per_shard: max_bytes.div_ceil(SHARDS),
+            hasher: RandomState::new(),
+        })
+    }
+
+    fn shard(&self, token: &str) -> &Mutex<Shard> {
+        // Low bits of an independent hash pick the shard; the map rehashes inside.
+        let index = usize::try_from(self.hasher.hash_one(token) % SHARDS as u64).unwrap_or(0);
+        &self.shards[index]
+    }
+
+    pub(crate) fn get(&self, token: &str) -> Option<Arc<Claims>> {
+        let shard = self
+            .shard(token)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        shard.map.get(token).cloned()
+    }
+
+    pub(crate) fn insert(&self, token: &str, claims: Arc<Claims>) {
+        let cost = cost(token);
+        if cost > self.max_bytes_per_shard {
+            return;
+        }
+        let mut shard = self
+            .shard(token)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if shard.map.contains_key(token) {
+            return;
+        }
+        // Evict arbitrary entries (the table's first: in effect random, as keys are
+        // hashed with a random key) until the new one fits. O(1) per eviction.
+        while shard.map.len() >= self.max_entries_per_shard
+            || shard.bytes + cost > self.max_bytes_per_shard
+        {
+            let Some(victim) = shard.map.keys().next().cloned() else {
+                break;
+            };
+            shard.map.remove(&victim);
+            shard.bytes = shard.bytes.saturating_sub(self::cost(&victim));
+        }
+        shard.map.insert(token.into(), claims);
+        shard.bytes += cost;
+    }
+
+    #[allow(dead_code)] // called when the key ring changes
+    pub(crate) fn clear(&self) {
+        for shard in &*self.shards {
+            let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            shard.map.clear();
+            shard.bytes = 0;
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).map.len())
+            .sum()
+    }
+}
+
+/// Approximate memory of one entry: the token twice (key, and the claims parsed from
+/// it) plus bookkeeping.
+fn cost(token: &str) -> usize {
+    2 * token.len() + ENTRY_OVERHEAD
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Issuer, IssuerConfig};
+
+    fn claims() -> Arc<Claims> {
+        let issuer =
+            Issuer::new(IssuerConfig::hs256("cache-test-secret-cache-test-secret!!")).unwrap();
+        Arc::new(
+            issuer
+                .verify_access(&issuer.issue_access("u", &()).unwrap())
+                .unwrap(),
+        )
+    }
+
+    #[test]
+    fn zero_means_off() {
+        assert!(TokenCache::new(0, 1 << 20).is_none());
+    }
+
+    #[test]
+    fn holds_and_clears() {
+        let cache = TokenCache::new(100, 1 << 20).unwrap();
+        let c = claims();
+        cache.insert("t1", c.clone());
+        assert!(Arc::ptr_eq(&cache.get("t1").unwrap(), &c));
+        assert!(cache.get("t2").is_none());
+        cache.clear();
+        assert!(cache.get("t1").is_none());
+    }
+
+    #[test]
+    fn entry_and_byte_bounds_hold() {
+        let cache = TokenCache::new(64, 1 << 30).unwrap();
+        let c = claims();
+        for i in 0..10_000 {
+            cache.insert(&format!("token-{i}"), c.clone());
+        }
+        assert!(cache.len() <= 64, "{}", cache.len());
+
+        let cache = TokenCache::new(1_000_000, 16 * 4096).unwrap();
+        for i in 0..10_000 {
+            cache.insert(&format!("{i:01000}"), c.clone());
+        }
+        // 16 shards of 4 KiB, each entry ~2.2 KiB: at most one per shard.
+        assert!(cache.len() <= 16, "{}", cache.len());
+        // An entry larger than a shard is never stored.
+        cache.insert(&"x".repeat(10_000), c);
+        assert!(cache.get(&"x".repeat(10_000)).is_none());
+    }
+}

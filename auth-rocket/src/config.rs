@@ -8,7 +8,7 @@ use rocket::figment::providers::{Env, Serialized};
 use rocket::figment::value::{Dict, Value};
 use serde::Deserialize;
 
-use crate::PasswordConfig;
+use crate::{PasswordConfig, StoreConfig};
 
 /// Everything the fairing reads from the `auth` table: the token settings of
 /// [`IssuerConfig`] (flattened: `secret`, `algorithm`, `access_ttl`, ...) and the
@@ -46,15 +46,19 @@ pub struct AuthConfig {
     pub issuer: IssuerConfig,
     /// Password hashing settings.
     pub passwords: PasswordConfig,
+    /// The revocation store.
+    #[serde(flatten)]
+    pub store: StoreConfig,
 }
 
 impl AuthConfig {
-    /// A configuration around token settings, with default password settings.
+    /// A configuration around token settings, with default password and store settings.
     #[must_use]
     pub fn new(issuer: IssuerConfig) -> Self {
         Self {
             issuer,
             passwords: PasswordConfig::default(),
+            store: StoreConfig::default(),
         }
     }
 
@@ -75,7 +79,12 @@ impl AuthConfig {
             Ok(_) => merged.extract_inner::<PasswordConfig>("passwords")?,
             Err(_) => PasswordConfig::default(),
         };
-        Ok(Self { issuer, passwords })
+        let store = merged.extract::<StoreConfig>()?;
+        Ok(Self {
+            issuer,
+            passwords,
+            store,
+        })
     }
 }
 
@@ -97,6 +106,12 @@ const KNOWN_KEYS: &[&str] = &[
     "leeway",
     "max_token_bytes",
     "passwords",
+    "store",
+    "store_path",
+    "redis_url",
+    "redis_prefix",
+    "max_staleness",
+    "stale_policy",
 ];
 
 /// The `auth` table, with overrides in order of precedence (last wins):

@@ -2,11 +2,12 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use auth_core::Issuer;
 use rocket::fairing::{self, Fairing, Info, Kind};
 use rocket::http::Status;
-use rocket::{Build, Rocket};
+use rocket::{Build, Orbit, Rocket};
 
 use crate::{AuthConfig, Passwords, catchers};
 
@@ -141,24 +142,24 @@ impl AuthFairing {
         self
     }
 
-    fn build(&self, rocket: &Rocket<Build>) -> Result<Auth, String> {
+    async fn build(&self, rocket: &Rocket<Build>) -> Result<Auth, String> {
         let source = self
             .source
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        let config = match source {
+        let auth = match source {
             Some(Source::Issuer(issuer)) => {
                 let passwords = AuthConfig::from_figment(rocket.figment())
                     .map(|c| c.passwords)
                     .unwrap_or_default()
                     .build()
                     .map_err(|e| format!("auth.passwords: {e}"))?;
-                return Ok(Auth::new(*issuer, passwords));
+                Auth::new(*issuer, passwords)
             }
-            Some(Source::Config(config)) => *config,
+            Some(Source::Config(config)) => build_state(*config).await?,
             Some(Source::Figment) => match AuthConfig::from_figment(rocket.figment()) {
-                Ok(config) => config,
+                Ok(config) => build_state(config).await?,
                 Err(e) => {
                     rocket::config::pretty_print_error(e);
                     return Err("the `auth` configuration cannot be read (see above)".into());
@@ -166,12 +167,32 @@ impl AuthFairing {
             },
             None => return Err("the auth fairing was ignited twice".into()),
         };
-        build_state(config)
+        // Revocations in force before this instance started are enforced from its first
+        // request on.
+        let loaded = auth.issuer().load_revocations().await.map_err(|e| {
+            format!(
+                "cannot load revocations from the `{}` store: {e}",
+                auth.issuer().store_name()
+            )
+        })?;
+        if loaded > 0 {
+            log::info!("auth: {loaded} revocation(s) in force loaded");
+        }
+        Ok(auth)
     }
 }
 
-fn build_state(config: AuthConfig) -> Result<Auth, String> {
-    let issuer = Issuer::new(config.issuer).map_err(|e| e.to_string())?;
+async fn build_state(config: AuthConfig) -> Result<Auth, String> {
+    // Family and subject revocations live this long (longest lifetime + leeway + 1 s); the
+    // Redis change log must keep them at least as long for late-starting instances.
+    let longest = Duration::from_secs(
+        config.issuer.access_ttl.max(config.issuer.refresh_ttl) + config.issuer.leeway + 1,
+    );
+    let builder = config
+        .store
+        .apply(Issuer::builder(config.issuer), longest)
+        .await?;
+    let issuer = builder.build().map_err(|e| e.to_string())?;
     let passwords = config
         .passwords
         .build()
@@ -184,12 +205,12 @@ impl Fairing for AuthFairing {
     fn info(&self) -> Info {
         Info {
             name: "JWT auth",
-            kind: Kind::Ignite | Kind::Singleton,
+            kind: Kind::Ignite | Kind::Liftoff | Kind::Singleton,
         }
     }
 
     async fn on_ignite(&self, rocket: Rocket<Build>) -> fairing::Result {
-        let auth = match self.build(&rocket) {
+        let auth = match self.build(&rocket).await {
             Ok(auth) => auth,
             Err(message) => {
                 log::error!("auth: cannot start: {message}");
@@ -229,4 +250,44 @@ impl Fairing for AuthFairing {
         }
         Ok(rocket.register("/", ours))
     }
+
+    /// Background work for the life of the server: follow the shared store's changes
+    /// (so revocations made by other instances are enforced here within milliseconds),
+    /// and drop expired entries from the local view.
+    async fn on_liftoff(&self, rocket: &Rocket<Orbit>) {
+        let Some(auth) = rocket.state::<Auth>() else {
+            return;
+        };
+        let issuer = auth.issuer().clone();
+        let shutdown = rocket.shutdown();
+        rocket::tokio::spawn(async move {
+            let mut purge = rocket::tokio::time::interval(PURGE_EVERY);
+            let sync = issuer.sync_revocations(rocket::tokio::time::sleep);
+            rocket::tokio::pin!(sync, shutdown);
+            loop {
+                rocket::tokio::select! {
+                    () = &mut shutdown => break,
+                    () = &mut sync => {
+                        // Unshared stores have nothing to follow: only purge from now on.
+                        loop {
+                            rocket::tokio::select! {
+                                () = &mut shutdown => return,
+                                _ = purge.tick() => purge_quietly(&issuer).await,
+                            }
+                        }
+                    }
+                    _ = purge.tick() => purge_quietly(&issuer).await,
+                }
+            }
+        });
+    }
 }
+
+async fn purge_quietly(issuer: &Issuer) {
+    if let Err(e) = issuer.purge_revocations().await {
+        log::warn!("auth: purging expired revocations failed: {e}");
+    }
+}
+
+/// How often expired revocations are dropped from the local view and the store.
+const PURGE_EVERY: Duration = Duration::from_secs(60);

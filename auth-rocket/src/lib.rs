@@ -57,6 +57,8 @@
 //! | `macros` | yes | `#[requires_scopes]` |
 //! | `rust-crypto` | yes | pure-Rust cryptography |
 //! | `aws-lc` | no | AWS-LC cryptography instead; enable exactly one |
+//! | `sqlite` | no | `store = "sqlite"`: revocations in an SQLite file (processes of one host) |
+//! | `redis` | no | `store = "redis"`: revocations in Redis (every instance) |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[doc(hidden)]
@@ -70,11 +72,17 @@ mod fairing;
 mod guard;
 mod passwords;
 mod scopes;
+mod store;
 
 pub use auth_core;
+#[cfg(feature = "redis")]
+pub use auth_core::RedisStore;
+#[cfg(feature = "sqlite")]
+pub use auth_core::SqliteStore;
 pub use auth_core::{
-    Algorithm, Audience, Claims, Clock, Issuer, IssuerConfig, MemoryStore, RevocationStore, Scopes,
-    Secret, TokenError, TokenType, hash_password, needs_rehash, random_secret, verify_password,
+    Algorithm, Audience, Claims, Clock, Issuer, IssuerConfig, MemoryStore, RevocationStore,
+    Rotation, Scopes, Secret, StalePolicy, TokenError, TokenPair, TokenType, hash_password,
+    needs_rehash, random_secret, verify_password,
 };
 pub use catchers::catchers;
 pub use config::{AuthConfig, has_signing_key};
@@ -83,6 +91,7 @@ pub use fairing::{Auth, AuthFairing};
 pub use guard::{AuthClaims, User, authenticate, last_failure};
 pub use passwords::{PasswordConfig, PasswordJobError, Passwords};
 pub use scopes::{RequireScopes, ScopeSet};
+pub use store::{StoreConfig, StoreKind};
 
 /// Requires scopes on a Rocket route: the request's access token must grant every one.
 ///

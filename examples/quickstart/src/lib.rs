@@ -5,8 +5,9 @@
 //! | `GET /health` | open |
 //! | `POST /register {"email","password"}` | 201; 409 duplicate; 422 invalid email or password |
 //! | `POST /login {"email","password"}` | 200 token pair; 401 `Invalid credentials` |
-//! | `POST /refresh {"refresh_token"}` | 200 new pair; the presented refresh token is revoked |
-//! | `POST /logout {"refresh_token"}` | 200; that refresh token is refused afterwards |
+//! | `POST /refresh {"refresh_token"}` | 200 next pair; the token presented is spent, and a replay ends the session |
+//! | `POST /logout {"refresh_token"}` | 200; the session (refresh and access tokens) is refused afterwards |
+//! | `POST /logout-all` | 200; every token of the caller so far is refused, on every instance |
 //! | `GET /me` | `{"user_id"}` with a valid access token |
 //! | `GET /claims` | the verified claims |
 //! | `GET /admin` | requires the `admin` scope (accounts listed in `admins`) |
@@ -14,6 +15,8 @@
 //! Configuration: the `auth` table (see `auth_rocket::AuthConfig`), plus `database` (the
 //! SQLite file, default `quickstart.sqlite3`) and `admins` (emails given the `admin`
 //! scope), in `Rocket.toml` or as `ROCKET_AUTH_*`, `ROCKET_DATABASE`, `ROCKET_ADMINS`.
+//! Revocations go to the same SQLite file unless `auth.store` says otherwise
+//! (`ROCKET_AUTH_STORE=redis` with `ROCKET_AUTH_REDIS_URL` for several instances).
 //! Without a configured secret the server starts on a random one and says so loudly.
 
 pub mod config;
@@ -39,6 +42,13 @@ pub fn rocket() -> Rocket<Build> {
 /// file, a secret).
 #[must_use]
 pub fn rocket_from(figment: Figment) -> Rocket<Build> {
+    // Revocations survive restarts by default: in the users' SQLite file.
+    let database = figment
+        .extract_inner::<std::path::PathBuf>("database")
+        .unwrap_or_else(|_| QuickstartConfig::default().database);
+    let figment = figment
+        .join(("auth.store", "sqlite"))
+        .join(("auth.store_path", database));
     rocket::custom(figment)
         .attach(AdHoc::on_ignite("Development secret", development_secret))
         .attach(Auth::fairing())
@@ -51,6 +61,7 @@ pub fn rocket_from(figment: Figment) -> Rocket<Build> {
                 routes::login,
                 routes::refresh,
                 routes::logout,
+                routes::logout_all,
                 routes::me,
                 routes::claims,
                 routes::admin,

@@ -1,11 +1,11 @@
 //! The quickstart's endpoints: hawkapi-auth's quickstart, over JSON.
 #![allow(clippy::missing_errors_doc)] // handlers: each doc lists its error statuses
 
-use auth_rocket::{Auth, AuthClaims, AuthError, TokenError, User, requires_scopes};
+use auth_rocket::{Auth, AuthClaims, AuthError, TokenError, TokenPair, User, requires_scopes};
 use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{State, get, post};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::config::{QuickstartConfig, is_valid_email, normalise_email};
@@ -28,15 +28,6 @@ pub struct RefreshRequest {
     refresh_token: String,
 }
 
-/// The answer to a login or a refresh. `Debug` hides the tokens.
-#[derive(Serialize)]
-pub struct TokenPair {
-    access_token: String,
-    refresh_token: String,
-    token_type: &'static str,
-    expires_in: u64,
-}
-
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Credentials")
@@ -48,14 +39,6 @@ impl std::fmt::Debug for Credentials {
 impl std::fmt::Debug for RefreshRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("RefreshRequest { .. }")
-    }
-}
-
-impl std::fmt::Debug for TokenPair {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenPair")
-            .field("expires_in", &self.expires_in)
-            .finish_non_exhaustive()
     }
 }
 
@@ -134,10 +117,14 @@ pub async fn login(
             Err(e) => log::warn!("quickstart: could not rehash a password: {e}"),
         }
     }
-    Ok(Json(issue_pair(auth, config, &user.id, &user.email)?))
+    Ok(Json(auth.issuer().issue_pair(
+        &user.id,
+        &access_claims(config, &user.email),
+    )?))
 }
 
-/// Exchanges a refresh token for a new pair and revokes the one presented.
+/// Exchanges a refresh token for the next pair of its session. The token presented is
+/// spent; presenting it again (a replay: someone else has it) ends the whole session.
 #[post("/refresh", data = "<body>")]
 pub async fn refresh(
     auth: &State<Auth>,
@@ -145,26 +132,22 @@ pub async fn refresh(
     config: &State<QuickstartConfig>,
     body: Json<RefreshRequest>,
 ) -> Result<Json<TokenPair>, ApiError> {
-    let issuer = auth.issuer();
-    let claims = issuer
-        .verify_refresh(&body.refresh_token)
+    let rotation = auth
+        .issuer()
+        .rotate(&body.refresh_token)
         .await
         .map_err(token_error)?;
-    // Rotation: the presented refresh token is spent.
-    issuer
-        .revoke_refresh(&body.refresh_token)
-        .await
-        .map_err(token_error)?;
-    let Some(user) = users.by_id(claims.sub.clone()).await? else {
+    let Some(user) = users.by_id(rotation.claims().sub.clone()).await? else {
         return Err(AuthError::InvalidToken {
             reason: "the user no longer exists".into(),
         }
         .into());
     };
-    Ok(Json(issue_pair(auth, config, &user.id, &user.email)?))
+    Ok(Json(rotation.issue(&access_claims(config, &user.email))?))
 }
 
-/// Revokes a refresh token.
+/// Ends the session of a refresh token: it, and the session's access tokens, are
+/// refused from now on.
 #[post("/logout", data = "<body>")]
 pub async fn logout(
     auth: &State<Auth>,
@@ -174,6 +157,17 @@ pub async fn logout(
         .revoke_refresh(&body.refresh_token)
         .await
         .map_err(token_error)?;
+    Ok(Json(json!({"ok": true})))
+}
+
+/// Logs the caller out everywhere: every token issued to them so far, on every device
+/// and every instance, is refused from now on.
+#[post("/logout-all")]
+pub async fn logout_all(auth: &State<Auth>, user: User) -> Result<Json<Value>, ApiError> {
+    auth.issuer()
+        .revoke_subject(&user.id)
+        .await
+        .map_err(|e| token_error(e.into()))?;
     Ok(Json(json!({"ok": true})))
 }
 
@@ -196,24 +190,13 @@ pub fn admin(user: User) -> Json<Value> {
     Json(json!({"message": "Hello, admin", "user_id": user.id}))
 }
 
-fn issue_pair(
-    auth: &Auth,
-    config: &QuickstartConfig,
-    user_id: &str,
-    email: &str,
-) -> Result<TokenPair, ApiError> {
-    let issuer = auth.issuer();
-    let extra = if config.is_admin(email) {
+/// The extra claims of an access token: the `admin` scope for configured admins.
+fn access_claims(config: &QuickstartConfig, email: &str) -> Value {
+    if config.is_admin(email) {
         json!({"scope": "admin"})
     } else {
         json!({})
-    };
-    Ok(TokenPair {
-        access_token: issuer.issue_access(user_id, &extra)?,
-        refresh_token: issuer.issue_refresh(user_id, &())?,
-        token_type: "bearer",
-        expires_in: issuer.access_ttl(),
-    })
+    }
 }
 
 /// A refused refresh token is a 401; a store that cannot answer is a 503.

@@ -268,7 +268,7 @@ async fn me_claims_and_admin() {
 }
 
 #[rocket::async_test]
-async fn refresh_rotates_and_logout_revokes() {
+async fn refresh_rotates_and_a_replay_ends_the_session() {
     let db = TempDb::new("refresh");
     let client = client(&db).await;
     let pair = register_and_login(&client, "erin@example.com", "correct horse").await;
@@ -277,14 +277,13 @@ async fn refresh_rotates_and_logout_revokes() {
     let (status, next) = post(&client, "/refresh", json!({"refresh_token": first})).await;
     assert_eq!(status, Status::Ok);
     assert_eq!(next["token_type"], "bearer");
+    assert_eq!(next["expires_in"], 900);
     let second = next["refresh_token"].as_str().unwrap();
+    let second_access = next["access_token"].as_str().unwrap();
     assert_ne!(first, second);
-    assert_eq!(
-        get(&client, "/me", next["access_token"].as_str()).await.0,
-        Status::Ok
-    );
+    assert_eq!(get(&client, "/me", Some(second_access)).await.0, Status::Ok);
 
-    // The presented refresh token is spent.
+    // The spent token comes back: a replay. Refused, and the whole session ends.
     let (status, body) = post(&client, "/refresh", json!({"refresh_token": first})).await;
     assert_eq!(
         (status, body),
@@ -293,12 +292,16 @@ async fn refresh_rotates_and_logout_revokes() {
             json!({"detail": "Invalid or expired token"})
         )
     );
-
-    // Logout revokes the current one.
-    let (status, body) = post(&client, "/logout", json!({"refresh_token": second})).await;
-    assert_eq!((status, body), (Status::Ok, json!({"ok": true})));
-    let (status, _) = post(&client, "/refresh", json!({"refresh_token": second})).await;
-    assert_eq!(status, Status::Unauthorized);
+    assert_eq!(
+        post(&client, "/refresh", json!({"refresh_token": second}))
+            .await
+            .0,
+        Status::Unauthorized
+    );
+    assert_eq!(
+        get(&client, "/me", Some(second_access)).await.0,
+        Status::Unauthorized
+    );
 
     // Garbage, access tokens and missing fields are refused cleanly.
     for bad in [
@@ -315,6 +318,147 @@ async fn refresh_rotates_and_logout_revokes() {
     assert_eq!(
         post(&client, "/refresh", json!({})).await.0,
         Status::UnprocessableEntity
+    );
+}
+
+#[rocket::async_test]
+async fn logout_ends_one_session_and_logout_all_ends_every_one() {
+    let db = TempDb::new("logout");
+    let client = client(&db).await;
+    let phone = register_and_login(&client, "gina@example.com", "correct horse").await;
+    let (_, laptop) = post(
+        &client,
+        "/login",
+        json!({"email": "gina@example.com", "password": "correct horse"}),
+    )
+    .await;
+    let (_, tablet) = post(
+        &client,
+        "/login",
+        json!({"email": "gina@example.com", "password": "correct horse"}),
+    )
+    .await;
+    let token = |pair: &Value, kind: &str| pair[kind].as_str().unwrap().to_owned();
+
+    // Logout: that session's refresh and access tokens are refused; the others live on.
+    let (status, body) = post(
+        &client,
+        "/logout",
+        json!({"refresh_token": token(&phone, "refresh_token")}),
+    )
+    .await;
+    assert_eq!((status, body), (Status::Ok, json!({"ok": true})));
+    assert_eq!(
+        post(
+            &client,
+            "/refresh",
+            json!({"refresh_token": token(&phone, "refresh_token")})
+        )
+        .await
+        .0,
+        Status::Unauthorized
+    );
+    assert_eq!(
+        get(&client, "/me", Some(&token(&phone, "access_token")))
+            .await
+            .0,
+        Status::Unauthorized
+    );
+    assert_eq!(
+        get(&client, "/me", Some(&token(&laptop, "access_token")))
+            .await
+            .0,
+        Status::Ok
+    );
+    // Logging out twice is fine.
+    assert_eq!(
+        post(
+            &client,
+            "/logout",
+            json!({"refresh_token": token(&phone, "refresh_token")})
+        )
+        .await
+        .0,
+        Status::Ok
+    );
+
+    // Logout everywhere needs an access token...
+    let res = client.post("/logout-all").dispatch().await;
+    assert_eq!(res.status(), Status::Unauthorized);
+    // ...and ends every session of the user.
+    let res = client
+        .post("/logout-all")
+        .header(Header::new(
+            "Authorization",
+            format!("Bearer {}", token(&laptop, "access_token")),
+        ))
+        .dispatch()
+        .await;
+    assert_eq!(res.status(), Status::Ok);
+    for pair in [&laptop, &tablet] {
+        assert_eq!(
+            get(&client, "/me", Some(&token(pair, "access_token")))
+                .await
+                .0,
+            Status::Unauthorized
+        );
+        assert_eq!(
+            post(
+                &client,
+                "/refresh",
+                json!({"refresh_token": token(pair, "refresh_token")})
+            )
+            .await
+            .0,
+            Status::Unauthorized
+        );
+    }
+    // A new login right away works.
+    let (status, fresh) = post(
+        &client,
+        "/login",
+        json!({"email": "gina@example.com", "password": "correct horse"}),
+    )
+    .await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(
+        get(&client, "/me", Some(&token(&fresh, "access_token")))
+            .await
+            .0,
+        Status::Ok
+    );
+}
+
+#[rocket::async_test]
+async fn revocations_survive_a_restart() {
+    let db = TempDb::new("revocations-restart");
+    let pair = {
+        let client = client(&db).await;
+        let pair = register_and_login(&client, "hank@example.com", "correct horse").await;
+        let (status, _) = post(
+            &client,
+            "/logout",
+            json!({"refresh_token": pair["refresh_token"]}),
+        )
+        .await;
+        assert_eq!(status, Status::Ok);
+        pair
+    };
+    let client = client(&db).await;
+    assert_eq!(
+        post(
+            &client,
+            "/refresh",
+            json!({"refresh_token": pair["refresh_token"]})
+        )
+        .await
+        .0,
+        Status::Unauthorized
+    );
+    assert_eq!(
+        get(&client, "/me", pair["access_token"].as_str()).await.0,
+        Status::Unauthorized,
+        "loaded into the view"
     );
 }
 

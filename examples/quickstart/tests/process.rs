@@ -2,127 +2,17 @@
 //! `ROCKET_*` environment variables, driven over plain HTTP/1.1.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+mod common;
 
-use serde_json::{Value, json};
+use common::{command as base_command, header, request, start, temp_path};
+use serde_json::json;
 
 const SECRET: &str = "process-test-secret-process-test-secret-0123";
 
-struct Server {
-    child: Child,
-    port: u16,
-    db: std::path::PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.db.display()));
-        }
-    }
-}
-
-fn command(name: &str) -> (Command, std::path::PathBuf) {
-    let db = std::env::temp_dir().join(format!(
-        "quickstart-process-{name}-{}.sqlite3",
-        std::process::id()
-    ));
+fn command(name: &str) -> (std::process::Command, std::path::PathBuf) {
+    let db = temp_path(&format!("process-{name}"));
     let _ = std::fs::remove_file(&db);
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_quickstart"));
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("ROCKET_ADDRESS", "127.0.0.1")
-        .env("ROCKET_PORT", "0")
-        .env("ROCKET_CLI_COLORS", "false")
-        .env("ROCKET_LOG_LEVEL", "normal")
-        .env("ROCKET_DATABASE", &db)
-        .env("ROCKET_AUTH_PASSWORDS", "{m_cost=1024,t_cost=1,p_cost=1}")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    (cmd, db)
-}
-
-/// Starts the server and waits for "Rocket has launched from http://127.0.0.1:PORT".
-fn start(mut cmd: Command, db: std::path::PathBuf) -> Server {
-    let mut child = cmd.spawn().expect("start the quickstart binary");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(addr) = line.split("launched from http://").nth(1) {
-                let port = addr
-                    .trim()
-                    .rsplit(':')
-                    .next()
-                    .unwrap()
-                    .parse::<u16>()
-                    .unwrap();
-                let _ = tx.send(port);
-            }
-        }
-    });
-    let port = rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server did not report its port");
-    Server { child, port, db }
-}
-
-/// One HTTP/1.1 request; returns status, headers (lowercased names) and the JSON body.
-fn request(
-    port: u16,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> (u16, Vec<(String, String)>, Value) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    (
-        status,
-        headers,
-        serde_json::from_str(body).unwrap_or(Value::Null),
-    )
-}
-
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+    (base_command(&db), db)
 }
 
 #[test]
@@ -133,7 +23,7 @@ fn the_full_flow_against_a_real_server_configured_from_the_environment() {
         .env("ROCKET_AUTH_AUDIENCE", "quickstart-api")
         .env("ROCKET_AUTH_ACCESS_TTL", "120")
         .env("ROCKET_ADMINS", "root@example.com");
-    let server = start(cmd, db);
+    let server = start(cmd, vec![db]);
     let port = server.port;
 
     assert_eq!(

@@ -97,7 +97,6 @@ impl TokenCache {
         shard.bytes += cost;
     }
 
-    #[allow(dead_code)] // called when the key ring changes
     pub(crate) fn clear(&self) {
         for shard in &*self.shards {
             let mut shard = shard.lock().unwrap_or_else(PoisonError::into_inner);

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::{Algorithm, Secret};
+use crate::{Algorithm, KeyConfig, Secret};
 
 /// Default access-token lifetime: 15 minutes (hawkapi-auth's default).
 pub const DEFAULT_ACCESS_TTL: u64 = 15 * 60;
@@ -88,6 +88,10 @@ pub struct IssuerConfig {
     pub verify_cache_entries: usize,
     /// Memory bound of that cache in bytes. _Default:_ 16 MiB.
     pub verify_cache_bytes: usize,
+    /// A key ring, next to (or instead of) the single key above: keys named by `kid`, one
+    /// of them `active` (signing), the others verifying what they signed. See
+    /// [`KeyConfig`] and the key-rotation runbook in the README. _Default:_ empty.
+    pub keys: Vec<KeyConfig>,
 }
 
 impl Default for IssuerConfig {
@@ -108,6 +112,7 @@ impl Default for IssuerConfig {
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
             verify_cache_entries: 10_000,
             verify_cache_bytes: 16 << 20,
+            keys: Vec::new(),
         }
     }
 }
@@ -172,6 +177,7 @@ impl fmt::Debug for IssuerConfig {
             .field("max_token_bytes", &self.max_token_bytes)
             .field("verify_cache_entries", &self.verify_cache_entries)
             .field("verify_cache_bytes", &self.verify_cache_bytes)
+            .field("keys", &self.keys)
             .finish()
     }
 }

@@ -109,6 +109,18 @@ pub enum ConfigError {
         source: std::io::Error,
     },
 
+    /// A key of the `keys` list is unusable.
+    #[error("keys[{index}]{}: {source}", kid.as_ref().map(|k| format!(" (kid {k:?})")).unwrap_or_default())]
+    InKey {
+        /// Its position in the list.
+        index: usize,
+        /// Its configured `kid`, if any.
+        kid: Option<String>,
+        /// What is wrong with it.
+        #[source]
+        source: Box<Self>,
+    },
+
     /// A field holds a value outside its allowed range.
     #[error("`{field}` {reason}")]
     InvalidValue {

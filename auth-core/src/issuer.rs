@@ -2,7 +2,7 @@
 //! `TokenIssuer`).
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::cache::TokenCache;
 use crate::claims::{RESERVED_CLAIMS, Rules};
-use crate::key::Key;
+use crate::keyring::KeySet;
 use crate::revocation::DynStore;
 use crate::revocation::view::View;
 use crate::secret::random_hex_id;
@@ -66,9 +66,8 @@ pub struct Issuer {
 
 pub(crate) struct Inner {
     pub(crate) config: IssuerConfig,
-    keys: Vec<Key>,
-    /// Index in `keys` of the key that signs, if any can.
-    signing: Option<usize>,
+    /// The key ring, replaced as a whole when it changes (see `keyring.rs`).
+    pub(crate) keys: RwLock<Arc<KeySet>>,
     pub(crate) store: Arc<dyn DynStore>,
     /// The revocations access tokens are checked against (see [`Issuer::load_revocations`]).
     pub(crate) view: View,
@@ -156,8 +155,7 @@ impl IssuerBuilder {
         }
         let config = self.config;
         validate_limits(&config)?;
-        let key = Key::from_config(&config)?;
-        let signing = key.can_sign().then_some(0);
+        let keys = KeySet::from_config(&config)?;
         if config.audience.is_none() {
             log::warn!(
                 "auth: no `audience` is configured, so tokens are not bound to this service; set `audience` \
@@ -175,8 +173,7 @@ impl IssuerBuilder {
         Ok(Issuer {
             inner: Arc::new(Inner {
                 config,
-                keys: vec![key],
-                signing,
+                keys: RwLock::new(Arc::new(keys)),
                 store,
                 view,
                 clock: self.clock,
@@ -263,7 +260,9 @@ impl Issuer {
     /// The signing algorithm.
     #[must_use]
     pub fn algorithm(&self) -> Algorithm {
-        self.inner.config.algorithm
+        self.key_set()
+            .signing()
+            .map_or(self.inner.config.algorithm, |k| k.algorithm)
     }
 
     /// Access-token lifetime in seconds (the `expires_in` of a login response).
@@ -281,7 +280,7 @@ impl Issuer {
     /// True when the issuer holds a private key or secret and can issue tokens.
     #[must_use]
     pub fn can_issue(&self) -> bool {
-        self.inner.signing.is_some()
+        self.key_set().signing().is_some()
     }
 
     /// The clock the issuer reads.
@@ -351,11 +350,8 @@ impl Issuer {
         if let Some(reserved) = extra.keys().find(|k| RESERVED_CLAIMS.contains(&k.as_str())) {
             return Err(IssueError::ReservedClaim(reserved.clone()));
         }
-        let key = self
-            .inner
-            .signing
-            .map(|i| &self.inner.keys[i])
-            .ok_or(IssueError::VerifyOnly)?;
+        let keys = self.key_set();
+        let key = keys.signing().ok_or(IssueError::VerifyOnly)?;
         let now = self.inner.clock.now();
         // After "log out everywhere" in this very second, a token stamped `iat = now` would
         // fall under the cutoff (`iat <= cutoff`); stamp it one second later instead.
@@ -431,7 +427,10 @@ impl Issuer {
     /// Signature and claim checks shared by every verification.
     pub(crate) fn decode(&self, token: &str, expected: TokenType) -> Result<Claims, TokenError> {
         let parsed = jws::parse(token, self.inner.config.max_token_bytes)?;
-        let key = self.key_for(parsed.kid.as_deref())?;
+        let keys = self.key_set();
+        let key = keys
+            .find(parsed.kid.as_deref())
+            .ok_or(TokenError::UnknownKey)?;
         if parsed.alg != key.algorithm.as_str() {
             return Err(TokenError::AlgorithmMismatch);
         }
@@ -449,14 +448,20 @@ impl Issuer {
         Claims::validate(payload, &rules)
     }
 
-    /// The key a token's `kid` designates: exact match, where "no kid" matches the key
-    /// configured without one (the seed's single key).
-    fn key_for(&self, kid: Option<&str>) -> Result<&Key, TokenError> {
+    /// A consistent snapshot of the key ring.
+    pub(crate) fn key_set(&self) -> Arc<KeySet> {
         self.inner
             .keys
-            .iter()
-            .find(|k| k.kid.as_deref() == kid)
-            .ok_or(TokenError::UnknownKey)
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Forgets every cached verification (after the key ring changed).
+    pub(crate) fn clear_cache(&self) {
+        if let Some(cache) = &self.inner.cache {
+            cache.clear();
+        }
     }
 }
 
@@ -464,7 +469,7 @@ impl fmt::Debug for Issuer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Issuer")
             .field("config", &self.inner.config)
-            .field("keys", &self.inner.keys)
+            .field("keys", &self.key_set().keys)
             .field("store", &self.inner.store.name())
             .field("view", &self.inner.view)
             .field("clock", &self.inner.clock)

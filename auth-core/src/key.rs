@@ -34,65 +34,133 @@ impl fmt::Debug for Key {
 }
 
 impl Key {
-    /// Builds the single key described by the seed-style configuration fields.
-    pub(crate) fn from_config(config: &IssuerConfig) -> Result<Self, ConfigError> {
-        let alg = config.algorithm;
-        let secret = read_optional(
-            config.secret.as_ref().map(Secret::expose),
-            config.secret_path.as_deref(),
-            "secret_path",
+    /// Builds the key described by the seed-style fields of `config` (`secret`,
+    /// `private_key`, `public_key` and their `*_path`), or `None` when none is set.
+    pub(crate) fn from_config(config: &IssuerConfig) -> Result<Option<Self>, ConfigError> {
+        let material = Material::read(
+            (
+                config.secret.as_ref().map(Secret::expose),
+                config.secret_path.as_deref(),
+            ),
+            (
+                config.private_key.as_ref().map(Secret::expose),
+                config.private_key_path.as_deref(),
+            ),
+            (
+                config.public_key.as_deref(),
+                config.public_key_path.as_deref(),
+            ),
         )?;
-        let private = read_optional(
-            config.private_key.as_ref().map(Secret::expose),
-            config.private_key_path.as_deref(),
-            "private_key_path",
-        )?;
-        let public = read_optional(
-            config.public_key.as_deref(),
-            config.public_key_path.as_deref(),
-            "public_key_path",
-        )?;
+        if material.is_empty() {
+            return Ok(None);
+        }
+        Self::from_material(config.algorithm, &material, None).map(Some)
+    }
 
+    /// Builds a key of algorithm `alg` from secret or PEM material.
+    pub(crate) fn from_material(
+        alg: Algorithm,
+        m: &Material,
+        kid: Option<String>,
+    ) -> Result<Self, ConfigError> {
         if alg.is_symmetric() {
-            if private.is_some() {
-                return Err(ConfigError::ConflictingKey {
-                    field: "private_key",
-                    algorithm: alg,
-                    hint: "HMAC algorithms use `secret`; remove the PEM keys, or set `algorithm` to the key's (RS256, ES256, EdDSA, ...)",
-                });
+            for (field, present) in [
+                ("private_key", m.private.is_some()),
+                ("public_key", m.public.is_some()),
+            ] {
+                if present {
+                    return Err(ConfigError::ConflictingKey {
+                        field,
+                        algorithm: alg,
+                        hint: "HMAC algorithms use `secret`; remove the PEM keys, or set `algorithm` to the key's (RS256, ES256, EdDSA, ...)",
+                    });
+                }
             }
-            if public.is_some() {
-                return Err(ConfigError::ConflictingKey {
-                    field: "public_key",
-                    algorithm: alg,
-                    hint: "HMAC algorithms use `secret`; remove the PEM keys, or set `algorithm` to the key's (RS256, ES256, EdDSA, ...)",
-                });
-            }
-            let Some(secret) = secret else {
+            let Some(secret) = &m.secret else {
                 return Err(ConfigError::MissingKey {
                     algorithm: alg,
                     hint: "no `secret` is configured for HS256/384/512: set `secret` (env ROCKET_AUTH_SECRET) to a random value \
                            of at least 32/48/64 bytes, e.g. from `auth_core::random_secret()`, or point `secret_path` at a file holding one",
                 });
             };
-            return Self::hmac(alg, secret.as_bytes(), None);
+            return Self::hmac(alg, secret.as_bytes(), kid);
         }
-
-        if secret.is_some() {
+        if m.secret.is_some() {
             return Err(ConfigError::ConflictingKey {
                 field: "secret",
                 algorithm: alg,
                 hint: "signature algorithms use `private_key` / `public_key` (PEM); remove `secret`, or set `algorithm` to HS256",
             });
         }
-        if private.is_none() && public.is_none() {
+        if m.private.is_none() && m.public.is_none() {
             return Err(ConfigError::MissingKey {
                 algorithm: alg,
                 hint: "no key is configured for a signature algorithm: set `private_key` (env ROCKET_AUTH_PRIVATE_KEY, PEM) to sign \
                        and verify, or only `public_key` to verify; `*_path` variants read PEM files",
             });
         }
-        Self::asymmetric(alg, private.as_deref(), public.as_deref(), None)
+        Self::asymmetric(alg, m.private.as_deref(), m.public.as_deref(), kid)
+    }
+
+    /// A key from a JWK: a public key (RSA, EC, OKP: verify-only) or an `oct` secret.
+    /// Private asymmetric JWKs are refused: give private keys as PEM.
+    pub(crate) fn from_jwk(
+        alg: Algorithm,
+        jwk: &Jwk,
+        kid: Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let invalid = |reason: &'static str| ConfigError::InvalidKey {
+            field: "jwk",
+            algorithm: alg,
+            reason: reason.into(),
+        };
+        if let Some(jwk_alg) = jwk.common.key_algorithm
+            && jwk_alg.to_string() != alg.as_str()
+        {
+            return Err(invalid("the JWK's `alg` is not the configured algorithm"));
+        }
+        if let AlgorithmParameters::OctetKey(oct) = &jwk.algorithm {
+            if !alg.is_symmetric() {
+                return Err(invalid(
+                    "an `oct` JWK is a shared secret: use it with HS256/384/512",
+                ));
+            }
+            let secret = URL_SAFE_NO_PAD
+                .decode(&oct.value)
+                .map_err(|_| invalid("`k` is not base64url"))?;
+            return Self::hmac(alg, &secret, kid);
+        }
+        if alg.is_symmetric() {
+            return Err(invalid("HMAC algorithms need an `oct` JWK"));
+        }
+        let decoding =
+            DecodingKey::from_jwk(jwk).map_err(|_| invalid("the JWK is not a valid public key"))?;
+        check_public(alg, &decoding, "jwk")?;
+        Ok(Self {
+            kid,
+            algorithm: alg,
+            encoding: None,
+            decoding,
+        })
+    }
+
+    /// The public JWK of an asymmetric key, with its `kid`, `alg` and `use: sig`; `None`
+    /// for HMAC keys (a shared secret is never published).
+    pub(crate) fn public_jwk(&self) -> Option<Jwk> {
+        if self.algorithm.is_symmetric() {
+            return None;
+        }
+        let mut jwk = Jwk::from_decoding_key(&self.decoding, Some(self.algorithm.to_jwt())).ok()?;
+        jwk.common.key_id.clone_from(&self.kid);
+        jwk.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
+        Some(jwk)
+    }
+
+    /// The RFC 7638 SHA-256 thumbprint of the public key (asymmetric keys only).
+    pub(crate) fn thumbprint(&self) -> Option<String> {
+        self.public_jwk()?
+            .thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)
+            .ok()
     }
 
     /// An HMAC key from a shared secret.
@@ -202,6 +270,33 @@ impl Key {
         } else {
             Err(ConfigError::KeyMismatch)
         }
+    }
+}
+
+/// Key material as configured: each value inline or from a file.
+#[derive(Default)]
+pub(crate) struct Material {
+    pub(crate) secret: Option<String>,
+    pub(crate) private: Option<String>,
+    pub(crate) public: Option<String>,
+}
+
+impl Material {
+    /// Reads `(inline, path)` pairs for the secret, the private key and the public key.
+    pub(crate) fn read(
+        secret: (Option<&str>, Option<&Path>),
+        private: (Option<&str>, Option<&Path>),
+        public: (Option<&str>, Option<&Path>),
+    ) -> Result<Self, ConfigError> {
+        Ok(Self {
+            secret: read_optional(secret.0, secret.1, "secret_path")?,
+            private: read_optional(private.0, private.1, "private_key_path")?,
+            public: read_optional(public.0, public.1, "public_key_path")?,
+        })
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.secret.is_none() && self.private.is_none() && self.public.is_none()
     }
 }
 

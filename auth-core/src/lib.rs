@@ -69,6 +69,7 @@ mod issuer;
 mod json;
 mod jws;
 mod key;
+mod keyring;
 mod password;
 mod revocation;
 mod scopes;
@@ -87,6 +88,7 @@ pub use error::{
     TokenError,
 };
 pub use issuer::{DEFAULT_MAX_STALENESS, Issuer, IssuerBuilder};
+pub use keyring::{KeyConfig, KeyError, KeyInfo};
 pub use password::{
     DEFAULT_MAX_PASSWORD_BYTES, PasswordHasher, PasswordParams, VerifyLimits, hash_password,
     needs_rehash, verify_password,

@@ -37,7 +37,7 @@ use crate::{PasswordConfig, StoreConfig};
 /// `ROCKET_AUTH_PUBLIC_KEY_PATH`, `ROCKET_AUTH_SECRET_PATH`, ...), which overrides
 /// `Rocket.toml`. Tables take Rocket's inline syntax:
 /// `ROCKET_AUTH_PASSWORDS='{max_concurrent=4}'`, lists `ROCKET_AUTH_AUDIENCE='[a,b]'`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
 pub struct AuthConfig {
@@ -49,6 +49,14 @@ pub struct AuthConfig {
     /// The revocation store.
     #[serde(flatten)]
     pub store: StoreConfig,
+    /// `max-age` of the JWKS answer, in seconds. _Default:_ 300.
+    pub jwks_max_age: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self::new(IssuerConfig::default())
+    }
 }
 
 impl AuthConfig {
@@ -59,6 +67,7 @@ impl AuthConfig {
             issuer,
             passwords: PasswordConfig::default(),
             store: StoreConfig::default(),
+            jwks_max_age: DEFAULT_JWKS_MAX_AGE,
         }
     }
 
@@ -80,10 +89,15 @@ impl AuthConfig {
             Err(_) => PasswordConfig::default(),
         };
         let store = merged.extract::<StoreConfig>()?;
+        let jwks_max_age = match merged.find_value("jwks_max_age") {
+            Ok(_) => merged.extract_inner::<u64>("jwks_max_age")?,
+            Err(_) => DEFAULT_JWKS_MAX_AGE,
+        };
         Ok(Self {
             issuer,
             passwords,
             store,
+            jwks_max_age,
         })
     }
 }
@@ -112,7 +126,14 @@ const KNOWN_KEYS: &[&str] = &[
     "redis_prefix",
     "max_staleness",
     "stale_policy",
+    "verify_cache_entries",
+    "verify_cache_bytes",
+    "keys",
+    "jwks_max_age",
 ];
+
+/// Default `max-age` of the JWKS answer.
+pub(crate) const DEFAULT_JWKS_MAX_AGE: u64 = 300;
 
 /// The `auth` table, with overrides in order of precedence (last wins):
 /// 1. `auth` in the figment (`Rocket.toml`, `ROCKET_AUTH='{..}'`, `.merge(("auth.x", ..))`);

@@ -35,6 +35,7 @@ pub struct Auth {
 struct Inner {
     issuer: Issuer,
     passwords: Passwords,
+    jwks_max_age: u64,
 }
 
 impl Auth {
@@ -73,7 +74,11 @@ impl Auth {
     #[must_use]
     pub fn new(issuer: Issuer, passwords: Passwords) -> Self {
         Self {
-            inner: Arc::new(Inner { issuer, passwords }),
+            inner: Arc::new(Inner {
+                issuer,
+                passwords,
+                jwks_max_age: crate::config::DEFAULT_JWKS_MAX_AGE,
+            }),
         }
     }
 
@@ -81,6 +86,24 @@ impl Auth {
     #[must_use]
     pub fn issuer(&self) -> &Issuer {
         &self.inner.issuer
+    }
+
+    /// The state with another JWKS `max-age` (seconds).
+    #[must_use]
+    pub fn with_jwks_max_age(self, seconds: u64) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                issuer: self.inner.issuer.clone(),
+                passwords: self.inner.passwords.clone(),
+                jwks_max_age: seconds,
+            }),
+        }
+    }
+
+    /// `max-age` of the JWKS answer, in seconds.
+    #[must_use]
+    pub fn jwks_max_age(&self) -> u64 {
+        self.inner.jwks_max_age
     }
 
     /// The password pool: hash and verify off the async workers.
@@ -197,7 +220,7 @@ async fn build_state(config: AuthConfig) -> Result<Auth, String> {
         .passwords
         .build()
         .map_err(|e| format!("auth.passwords: {e}"))?;
-    Ok(Auth::new(issuer, passwords))
+    Ok(Auth::new(issuer, passwords).with_jwks_max_age(config.jwks_max_age))
 }
 
 #[rocket::async_trait]
@@ -283,10 +306,13 @@ impl Fairing for AuthFairing {
     }
 }
 
+/// Periodic housekeeping: expired revocations, and retired keys whose tokens have all
+/// expired.
 async fn purge_quietly(issuer: &Issuer) {
     if let Err(e) = issuer.purge_revocations().await {
         log::warn!("auth: purging expired revocations failed: {e}");
     }
+    issuer.prune_retired_keys();
 }
 
 /// How often expired revocations are dropped from the local view and the store.

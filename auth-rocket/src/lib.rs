@@ -70,6 +70,7 @@ mod config;
 mod error;
 mod fairing;
 mod guard;
+mod jwks;
 mod passwords;
 mod scopes;
 mod store;
@@ -80,15 +81,16 @@ pub use auth_core::RedisStore;
 #[cfg(feature = "sqlite")]
 pub use auth_core::SqliteStore;
 pub use auth_core::{
-    Algorithm, Audience, Claims, Clock, Issuer, IssuerConfig, MemoryStore, RevocationStore,
-    Rotation, Scopes, Secret, StalePolicy, TokenError, TokenPair, TokenType, hash_password,
-    needs_rehash, random_secret, verify_password,
+    Algorithm, Audience, Claims, Clock, Issuer, IssuerConfig, KeyConfig, KeyError, KeyInfo,
+    MemoryStore, RevocationStore, Rotation, Scopes, Secret, StalePolicy, TokenError, TokenPair,
+    TokenType, hash_password, needs_rehash, random_secret, verify_password,
 };
 pub use catchers::catchers;
 pub use config::{AuthConfig, has_signing_key};
 pub use error::AuthError;
 pub use fairing::{Auth, AuthFairing};
 pub use guard::{AuthClaims, User, authenticate, last_failure};
+pub use jwks::jwks_routes;
 pub use passwords::{PasswordConfig, PasswordJobError, Passwords};
 pub use scopes::{RequireScopes, ScopeSet};
 pub use store::{StoreConfig, StoreKind};

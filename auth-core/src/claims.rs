@@ -18,20 +18,26 @@ pub const RESERVED_CLAIMS: [&str; 9] = [
 /// The `type` claim: which kind of token this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum TokenType {
     /// A short-lived token sent on every request (`"type": "access"`).
     Access,
     /// A long-lived token exchanged for new tokens (`"type": "refresh"`).
     Refresh,
+    /// A token from a trusted third-party issuer (an identity provider), verified against
+    /// its JWKS. It has no `type` claim of ours; its `jti` may be empty.
+    External,
 }
 
 impl TokenType {
-    /// The claim value: `"access"` or `"refresh"`.
+    /// The claim value: `"access"` or `"refresh"` (`"external"` for third-party tokens,
+    /// which carry no `type` of ours).
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Access => "access",
             Self::Refresh => "refresh",
+            Self::External => "external",
         }
     }
 }
@@ -154,8 +160,12 @@ impl Serialize for Claims {
         if let Some(nbf) = self.nbf {
             map.serialize_entry("nbf", &nbf)?;
         }
-        map.serialize_entry("jti", &self.jti)?;
-        map.serialize_entry("type", &self.token_type)?;
+        if !self.jti.is_empty() {
+            map.serialize_entry("jti", &self.jti)?;
+        }
+        if self.token_type != TokenType::External {
+            map.serialize_entry("type", &self.token_type)?;
+        }
         if let Some(iss) = &self.iss {
             map.serialize_entry("iss", iss)?;
         }
@@ -275,6 +285,84 @@ impl Claims {
             iss,
             aud,
             fam,
+            scopes,
+            extra: payload,
+        })
+    }
+}
+
+/// What a third-party token is checked against.
+pub(crate) struct ExternalRules<'a> {
+    pub(crate) now: u64,
+    pub(crate) leeway: u64,
+    pub(crate) issuer: &'a str,
+    pub(crate) audience: &'a Audience,
+}
+
+impl Claims {
+    /// Checks a verified payload from a trusted third-party issuer: `exp` required, `nbf`
+    /// and `iat` (when present) not in the future, `iss` equal to the trusted issuer,
+    /// `aud` required and naming one of ours, `sub` a non-empty string. `jti` and `iat`
+    /// are optional (empty and 0 when absent); scopes come from `scope`, `scp` (Azure AD,
+    /// Okta) or `scopes`.
+    pub(crate) fn validate_external(mut payload: Map<String, Value>, rules: &ExternalRules<'_>) -> Result<Self, TokenError> {
+        let exp = numeric_date(payload.remove("exp"), "exp")?.ok_or(TokenError::MissingClaim("exp"))?;
+        if rules.now >= exp.saturating_add(rules.leeway) {
+            return Err(TokenError::Expired);
+        }
+        let horizon = rules.now.saturating_add(rules.leeway);
+        let nbf = numeric_date(payload.remove("nbf"), "nbf")?;
+        let iat = numeric_date(payload.remove("iat"), "iat")?;
+        if nbf.is_some_and(|n| n > horizon) || iat.is_some_and(|i| i > horizon) {
+            return Err(TokenError::NotYetValid);
+        }
+        match optional_string(payload.remove("iss"), "iss")? {
+            None => return Err(TokenError::MissingClaim("iss")),
+            Some(iss) if iss != rules.issuer => return Err(TokenError::InvalidIssuer),
+            Some(_) => {}
+        }
+        let aud = match payload.remove("aud") {
+            None => return Err(TokenError::MissingClaim("aud")),
+            Some(Value::String(a)) => Audience::One(a),
+            Some(Value::Array(items)) => Audience::Many(
+                items
+                    .into_iter()
+                    .map(|v| match v {
+                        Value::String(s) => Ok(s),
+                        _ => Err(TokenError::InvalidClaim("aud")),
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+            Some(_) => return Err(TokenError::InvalidClaim("aud")),
+        };
+        if !rules.audience.intersects(&aud) {
+            return Err(TokenError::InvalidAudience);
+        }
+        let sub = match payload.remove("sub") {
+            Some(Value::String(s)) if !s.is_empty() => s,
+            Some(_) => return Err(TokenError::InvalidClaim("sub")),
+            None => return Err(TokenError::MissingClaim("sub")),
+        };
+        let jti = optional_string(payload.remove("jti"), "jti")?.unwrap_or_default();
+        let scopes = if payload.contains_key("scope") || !payload.contains_key("scp") {
+            Scopes::from_claims(&payload)
+        } else {
+            let mut scp = Map::new();
+            if let Some(v) = payload.get("scp") {
+                scp.insert("scope".to_owned(), v.clone());
+            }
+            Scopes::from_claims(&scp)
+        };
+        Ok(Self {
+            sub,
+            iat: iat.unwrap_or(0),
+            exp,
+            nbf,
+            jti,
+            token_type: TokenType::External,
+            iss: Some(rules.issuer.to_owned()),
+            aud: Some(aud),
+            fam: None,
             scopes,
             extra: payload,
         })

@@ -335,9 +335,10 @@ impl Issuer {
         token_type: TokenType,
         family: Option<&str>,
     ) -> Result<String, IssueError> {
+        // Only `Access` and `Refresh` are ever issued (callers are this crate's).
         let ttl = match token_type {
-            TokenType::Access => self.access_ttl(),
             TokenType::Refresh => self.refresh_ttl(),
+            _ => self.access_ttl(),
         };
         if subject.is_empty() {
             return Err(IssueError::EmptySubject);

@@ -54,6 +54,12 @@ pub(crate) fn parse(token: &str, max_bytes: usize) -> Result<Parsed<'_>, TokenEr
     })
 }
 
+/// Decodes the header of a token (already framed by [`parse`]).
+pub(crate) fn decode_header(token: &str) -> Result<Map<String, Value>, TokenError> {
+    let header_b64 = token.split('.').next().unwrap_or_default();
+    decode_object(header_b64, "header")
+}
+
 /// Decodes the payload (after signature verification).
 pub(crate) fn decode_payload(payload_b64: &str) -> Result<Map<String, Value>, TokenError> {
     decode_object(payload_b64, "payload")

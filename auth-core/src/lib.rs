@@ -64,6 +64,7 @@ mod cache;
 mod claims;
 mod clock;
 mod config;
+pub mod dangerous;
 mod error;
 mod issuer;
 mod json;

@@ -1,0 +1,3 @@
+//! `authctl` (being written).
+
+fn main() {}

@@ -173,8 +173,9 @@ fn warn_unknown_keys(merged: &Figment) {
     }
 }
 
-/// True when the figment configures an HMAC secret (inline, file or environment). The
-/// quickstart uses it to decide whether to fall back to a random development secret.
+/// True when the figment configures key material: a secret, a PEM key (inline, file or
+/// environment) or a non-empty `keys` ring. The quickstart uses it to decide whether to
+/// fall back to a random development secret.
 #[must_use]
 pub fn has_signing_key(figment: &Figment) -> bool {
     let merged = auth_figment(figment);
@@ -191,7 +192,9 @@ pub fn has_signing_key(figment: &Figment) -> bool {
         merged
             .find_value(k)
             .is_ok_and(|v| !matches!(&v, Value::String(_, s) if s.is_empty()))
-    })
+    }) || merged
+        .find_value("keys")
+        .is_ok_and(|v| v.as_array().is_some_and(|a| !a.is_empty()))
 }
 
 #[cfg(test)]

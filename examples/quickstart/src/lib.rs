@@ -11,6 +11,7 @@
 //! | `GET /me` | `{"user_id"}` with a valid access token |
 //! | `GET /claims` | the verified claims |
 //! | `GET /admin` | requires the `admin` scope (accounts listed in `admins`) |
+//! | `GET /.well-known/jwks.json` | the public keys (with an asymmetric key or ring configured) |
 //!
 //! Configuration: the `auth` table (see `auth_rocket::AuthConfig`), plus `database` (the
 //! SQLite file, default `quickstart.sqlite3`) and `admins` (emails given the `admin`
@@ -67,6 +68,7 @@ pub fn rocket_from(figment: Figment) -> Rocket<Build> {
                 routes::admin,
             ],
         )
+        .mount("/", auth_rocket::jwks_routes())
         .register("/", error::json_catchers())
 }
 

@@ -542,3 +542,59 @@ async fn without_a_secret_it_starts_on_a_random_one() {
         "another random secret"
     );
 }
+
+#[rocket::async_test]
+async fn an_es256_and_eddsa_ring_from_configuration_and_its_jwks() {
+    let db = TempDb::new("ring");
+    let keys = |name: &str| {
+        format!(
+            "{}/../../auth-core/tests/data/keys/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    };
+    let figment = rocket::Config::figment()
+        .merge(("log_level", "off"))
+        .merge(("auth.passwords.m_cost", 1024))
+        .merge(("auth.passwords.t_cost", 1))
+        .merge(("auth.passwords.p_cost", 1))
+        .merge(("database", db.0.display().to_string()))
+        .merge((
+            "auth.keys",
+            json!([
+                {"kid": "ed-2026", "algorithm": "EdDSA", "private_key_path": keys("ed25519.pem"), "active": true},
+                {"kid": "es-2025", "algorithm": "ES256", "private_key_path": keys("p256.pem")}
+            ]),
+        ));
+    let client = Client::tracked(quickstart::rocket_from(figment))
+        .await
+        .expect("no secret needed with a ring");
+    let issuer = client
+        .rocket()
+        .state::<auth_rocket::Auth>()
+        .unwrap()
+        .issuer();
+    assert_eq!(
+        issuer.keys().len(),
+        2,
+        "no random development secret next to a configured ring"
+    );
+    let res = client.get("/.well-known/jwks.json").dispatch().await;
+    assert_eq!(res.status(), Status::Ok);
+    let jwks = body(res).await;
+    let kids: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids, ["ed-2026", "es-2025"]);
+
+    let pair = register_and_login(&client, "kim@example.com", "correct horse").await;
+    let token = pair["access_token"].as_str().unwrap();
+    let (header, _) = auth_rocket::auth_core::dangerous::decode_unverified(token).unwrap();
+    assert_eq!(
+        (header["alg"].as_str(), header["kid"].as_str()),
+        (Some("EdDSA"), Some("ed-2026"))
+    );
+    assert_eq!(get(&client, "/me", Some(token)).await.0, Status::Ok);
+}

@@ -401,49 +401,99 @@ struct Setup {
     algorithm: Algorithm,
     secret: Option<&'static str>,
     key_files: Option<(&'static str, &'static str)>,
+    /// Sign through a key ring with this `kid` (tokens carry it in their header).
+    kid: Option<&'static str>,
 }
 
-const SETUPS: [Setup; 5] = [
+/// 64 bytes and more: enough for HS512 (and HS384).
+const RUST_LONG_SECRET: &str =
+    "auth-core interop secret for HS384 and HS512, sixty-four bytes or more";
+
+const fn asym(
+    name: &'static str,
+    algorithm: Algorithm,
+    private: &'static str,
+    public: &'static str,
+) -> Setup {
+    Setup {
+        name,
+        algorithm,
+        secret: None,
+        key_files: Some((private, public)),
+        kid: None,
+    }
+}
+
+/// Every algorithm, and a key-ring setup whose tokens carry a `kid`.
+const SETUPS: [Setup; 14] = [
     Setup {
         name: "hs256",
         algorithm: Algorithm::HS256,
         secret: Some(RUST_SECRET),
         key_files: None,
+        kid: None,
     },
     Setup {
         name: "hs256-unicode-secret",
         algorithm: Algorithm::HS256,
         secret: Some(RUST_UNICODE_SECRET),
         key_files: None,
+        kid: None,
     },
     Setup {
-        name: "rs256",
-        algorithm: Algorithm::RS256,
-        secret: None,
-        key_files: Some(("rsa2048.pem", "rsa2048.pub.pem")),
+        name: "hs384",
+        algorithm: Algorithm::HS384,
+        secret: Some(RUST_LONG_SECRET),
+        key_files: None,
+        kid: None,
     },
     Setup {
-        name: "es256",
+        name: "hs512",
+        algorithm: Algorithm::HS512,
+        secret: Some(RUST_LONG_SECRET),
+        key_files: None,
+        kid: None,
+    },
+    asym("rs256", Algorithm::RS256, "rsa2048.pem", "rsa2048.pub.pem"),
+    asym("rs384", Algorithm::RS384, "rsa2048.pem", "rsa2048.pub.pem"),
+    asym("rs512", Algorithm::RS512, "rsa2048.pem", "rsa2048.pub.pem"),
+    asym("ps256", Algorithm::PS256, "rsa2048.pem", "rsa2048.pub.pem"),
+    asym("ps384", Algorithm::PS384, "rsa2048.pem", "rsa2048.pub.pem"),
+    asym("ps512", Algorithm::PS512, "rsa2048.pem", "rsa2048.pub.pem"),
+    asym("es256", Algorithm::ES256, "p256.pem", "p256.pub.pem"),
+    asym("es384", Algorithm::ES384, "p384.pem", "p384.pub.pem"),
+    asym("eddsa", Algorithm::EdDSA, "ed25519.pem", "ed25519.pub.pem"),
+    Setup {
+        name: "es256-ring-kid",
         algorithm: Algorithm::ES256,
         secret: None,
         key_files: Some(("p256.pem", "p256.pub.pem")),
-    },
-    Setup {
-        name: "eddsa",
-        algorithm: Algorithm::EdDSA,
-        secret: None,
-        key_files: Some(("ed25519.pem", "ed25519.pub.pem")),
+        kid: Some("interop-2026"),
     },
 ];
 
 impl Setup {
     fn rust(&self, issuer: Option<&str>, audience: Option<&Audience>) -> IssuerConfig {
         let mut c = IssuerConfig::default();
-        c.algorithm = self.algorithm;
-        c.secret = self.secret.map(Secret::new);
-        c.private_key = self
-            .key_files
-            .map(|(private, _)| Secret::new(key_pem(private)));
+        match (self.kid, self.key_files) {
+            (Some(kid), Some((private, _))) => {
+                c.keys = vec![
+                    auth_core::KeyConfig::private_pem(
+                        self.algorithm,
+                        Secret::new(key_pem(private)),
+                    )
+                    .with_kid(kid)
+                    .active(),
+                ];
+            }
+            _ => {
+                c.algorithm = self.algorithm;
+                c.secret = self.secret.map(Secret::new);
+                c.private_key = self
+                    .key_files
+                    .map(|(private, _)| Secret::new(key_pem(private)));
+            }
+        }
         c.issuer = issuer.map(str::to_owned);
         c.audience = audience.cloned();
         c
@@ -496,13 +546,14 @@ async fn rust_tokens() -> Vec<RustToken> {
                 } else {
                     "user-42"
                 };
-                let token = match kind {
-                    TokenType::Access => issuer.issue_access(subject, &extra).unwrap(),
-                    TokenType::Refresh => issuer.issue_refresh(subject, &extra).unwrap(),
-                };
-                let claims = match kind {
-                    TokenType::Access => issuer.verify_access(&token).unwrap(),
-                    TokenType::Refresh => issuer.verify_refresh(&token).await.unwrap(),
+                let (token, claims) = if kind == TokenType::Access {
+                    let token = issuer.issue_access(subject, &extra).unwrap();
+                    let claims = issuer.verify_access(&token).unwrap();
+                    (token, claims)
+                } else {
+                    let token = issuer.issue_refresh(subject, &extra).unwrap();
+                    let claims = issuer.verify_refresh(&token).await.unwrap();
+                    (token, claims)
                 };
                 out.push(RustToken {
                     id: format!("{}-{kind}-{shape}", setup.name),

@@ -335,11 +335,12 @@ def build_token_vectors() -> None:
     # Other algorithms both sides support.
     vector("hs384-access-plain", "HS384", issue=cfg("HS384", secret=HS512_SECRET))
     vector("hs512-access-plain", "HS512", issue=cfg("HS512", secret=HS512_SECRET))
-    vector(
-        "ps256-access-plain",
-        "PS256",
-        issue=cfg("PS256", private_key_file="rsa2048.pem", public_key_file="rsa2048.pub.pem"),
-    )
+    for rsa_alg in ("RS384", "RS512", "PS256", "PS384", "PS512"):
+        vector(
+            f"{rsa_alg.lower()}-access-plain",
+            rsa_alg,
+            issue=cfg(rsa_alg, private_key_file="rsa2048.pem", public_key_file="rsa2048.pub.pem"),
+        )
     vector(
         "es384-access-plain",
         "ES384",

@@ -453,6 +453,25 @@ fn modulus_bits(n: &[u8]) -> usize {
 mod tests {
     use super::*;
 
+    /// RFC 7515 Appendix A.1: the HS256 example JWS (its header and payload use CRLF
+    /// whitespace, and its key is a JWK).
+    #[test]
+    fn rfc7515_a1_hs256_example_verifies() {
+        let jwk: Jwk = serde_json::from_value(serde_json::json!({
+            "kty": "oct",
+            "k": "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"
+        }))
+        .unwrap();
+        let key = Key::from_jwk(Algorithm::HS256, &jwk, None).unwrap();
+        let signing_input = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.\
+            eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
+        assert!(key.verify("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", signing_input.as_bytes()));
+        assert!(!key.verify("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXl", signing_input.as_bytes()));
+        let token = format!("{signing_input}.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        let (header, payload) = crate::dangerous::decode_unverified(&token).unwrap();
+        assert_eq!((header["alg"].as_str(), payload["iss"].as_str()), (Some("HS256"), Some("joe")));
+    }
+
     #[test]
     fn modulus_bits_counts_significant_bits() {
         assert_eq!(modulus_bits(&[0x00, 0x80, 0x00]), 16);

@@ -15,9 +15,8 @@ use crate::Claims;
 
 /// Shards spread the lock: a cache shared by every worker must not serialise them.
 const SHARDS: usize = 16;
-/// Bookkeeping counted per entry on top of the token text (claims are parsed from the
-/// token, so their size follows its length).
-const ENTRY_OVERHEAD: usize = 256;
+/// Bookkeeping counted per entry on top of the token text and the claims.
+const ENTRY_OVERHEAD: usize = 128;
 
 pub(crate) struct TokenCache {
     shards: Box<[Mutex<Shard>]>,
@@ -28,8 +27,14 @@ pub(crate) struct TokenCache {
 
 #[derive(Default)]
 struct Shard {
-    map: HashMap<Box<str>, Arc<Claims>>,
+    map: HashMap<Box<str>, Entry>,
     bytes: usize,
+}
+
+/// Cached claims and the memory they were charged.
+struct Entry {
+    claims: Arc<Claims>,
+    cost: usize,
 }
 
 impl std::fmt::Debug for TokenCache {
@@ -67,11 +72,11 @@ impl TokenCache {
             .shard(token)
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        shard.map.get(token).cloned()
+        shard.map.get(token).map(|e| e.claims.clone())
     }
 
     pub(crate) fn insert(&self, token: &str, claims: Arc<Claims>) {
-        let cost = cost(token);
+        let cost = cost(token, &claims);
         if cost > self.max_bytes_per_shard {
             return;
         }
@@ -90,10 +95,11 @@ impl TokenCache {
             let Some(victim) = shard.map.keys().next().cloned() else {
                 break;
             };
-            shard.map.remove(&victim);
-            shard.bytes = shard.bytes.saturating_sub(self::cost(&victim));
+            if let Some(evicted) = shard.map.remove(&victim) {
+                shard.bytes = shard.bytes.saturating_sub(evicted.cost);
+            }
         }
-        shard.map.insert(token.into(), claims);
+        shard.map.insert(token.into(), Entry { claims, cost });
         shard.bytes += cost;
     }
 
@@ -112,12 +118,53 @@ impl TokenCache {
             .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).map.len())
             .sum()
     }
+
+    #[cfg(test)]
+    fn bytes(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(PoisonError::into_inner).bytes)
+            .sum()
+    }
 }
 
-/// Approximate memory of one entry: the token twice (key, and the claims parsed from
-/// it) plus bookkeeping.
-fn cost(token: &str) -> usize {
-    2 * token.len() + ENTRY_OVERHEAD
+/// Approximate memory of one entry: the token (the key), the parsed claims and
+/// bookkeeping. Parsed JSON takes far more room than its text (an array of small
+/// numbers: 32 bytes a number), so the claims are measured, not guessed from the token.
+fn cost(token: &str, claims: &Claims) -> usize {
+    token.len() + claims_bytes(claims) + ENTRY_OVERHEAD
+}
+
+fn claims_bytes(c: &Claims) -> usize {
+    size_of::<Claims>()
+        + c.sub.len()
+        + c.jti.len()
+        + c.fam.as_ref().map_or(0, String::len)
+        + c.iss.as_ref().map_or(0, String::len)
+        + c.aud.as_ref().map_or(0, |a| {
+            a.as_slice()
+                .iter()
+                .map(|s| s.len() + size_of::<String>())
+                .sum()
+        })
+        + c.scopes.iter().map(|s| s.len() + 48).sum::<usize>()
+        + object_bytes(&c.extra)
+}
+
+fn object_bytes(map: &serde_json::Map<String, serde_json::Value>) -> usize {
+    // Per member: the key, its node in the map, and the value.
+    map.iter().map(|(k, v)| k.len() + 64 + value_bytes(v)).sum()
+}
+
+fn value_bytes(v: &serde_json::Value) -> usize {
+    use serde_json::Value;
+    size_of::<Value>()
+        + match v {
+            Value::String(s) => s.len(),
+            Value::Array(items) => items.iter().map(value_bytes).sum(),
+            Value::Object(map) => object_bytes(map),
+            Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+        }
 }
 
 #[cfg(test)]
@@ -164,10 +211,30 @@ mod tests {
         for i in 0..10_000 {
             cache.insert(&format!("{i:01000}"), c.clone());
         }
-        // 16 shards of 4 KiB, each entry ~2.2 KiB: at most one per shard.
-        assert!(cache.len() <= 16, "{}", cache.len());
+        // 16 shards of 4 KiB, each entry over 1 KiB: at most three per shard.
+        assert!(cache.len() <= 48, "{}", cache.len());
+        assert!(cache.bytes() <= 16 * 4096);
         // An entry larger than a shard is never stored.
         cache.insert(&"x".repeat(10_000), c);
         assert!(cache.get(&"x".repeat(10_000)).is_none());
+    }
+
+    #[test]
+    fn parsed_claims_are_charged_at_their_real_size() {
+        // A small token can hold claims that take much more room once parsed: 2900 zeros
+        // are 5.8 KB of JSON but about 93 KB of `serde_json::Value`s.
+        let issuer =
+            Issuer::new(IssuerConfig::hs256("cache-test-secret-cache-test-secret!!")).unwrap();
+        let token = issuer
+            .issue_access("u", &serde_json::json!({"zeros": vec![0; 2900]}))
+            .unwrap();
+        let claims = Arc::new(issuer.verify_access(&token).unwrap());
+        assert!(claims_bytes(&claims) > 90_000, "{}", claims_bytes(&claims));
+        let cache = TokenCache::new(1_000_000, 1 << 20).unwrap();
+        for i in 0..1000 {
+            cache.insert(&format!("{token}{i}"), claims.clone());
+        }
+        assert!(cache.bytes() <= 1 << 20, "{}", cache.bytes());
+        assert!(cache.len() <= 16, "{}", cache.len());
     }
 }

@@ -292,6 +292,7 @@ impl Claims {
 }
 
 /// What a third-party token is checked against.
+#[cfg_attr(not(feature = "remote-jwks"), allow(dead_code))]
 pub(crate) struct ExternalRules<'a> {
     pub(crate) now: u64,
     pub(crate) leeway: u64,
@@ -305,8 +306,13 @@ impl Claims {
     /// `aud` required and naming one of ours, `sub` a non-empty string. `jti` and `iat`
     /// are optional (empty and 0 when absent); scopes come from `scope`, `scp` (Azure AD,
     /// Okta) or `scopes`.
-    pub(crate) fn validate_external(mut payload: Map<String, Value>, rules: &ExternalRules<'_>) -> Result<Self, TokenError> {
-        let exp = numeric_date(payload.remove("exp"), "exp")?.ok_or(TokenError::MissingClaim("exp"))?;
+    #[cfg_attr(not(feature = "remote-jwks"), allow(dead_code))]
+    pub(crate) fn validate_external(
+        mut payload: Map<String, Value>,
+        rules: &ExternalRules<'_>,
+    ) -> Result<Self, TokenError> {
+        let exp =
+            numeric_date(payload.remove("exp"), "exp")?.ok_or(TokenError::MissingClaim("exp"))?;
         if rules.now >= exp.saturating_add(rules.leeway) {
             return Err(TokenError::Expired);
         }

@@ -22,9 +22,7 @@ use crate::{DEFAULT_MAX_TOKEN_BYTES, TokenError, jws};
 /// assert_eq!(header["alg"], "HS256");
 /// assert_eq!(payload["sub"], "user-1");
 /// ```
-pub fn decode_unverified(
-    token: &str,
-) -> Result<(Map<String, Value>, Map<String, Value>), TokenError> {
+pub fn decode_unverified(token: &str) -> Result<(JsonObject, JsonObject), TokenError> {
     let parsed = jws::parse(token, DEFAULT_MAX_TOKEN_BYTES)?;
     let header = jws::decode_header(token)?;
     let payload = jws::decode_payload(parsed.payload_b64)?;

@@ -135,8 +135,9 @@ pub enum ConfigError {
 ///
 /// Any input, however hostile, ends in one of these, never in a panic. The messages say
 /// why without echoing the token. For HTTP, every variant is a 401 except
-/// [`TokenError::Store`], which means the revocation store could not answer (503: fail
-/// closed, never pass).
+/// [`TokenError::Store`], which means the revocation store could not answer, and
+/// [`TokenError::KeysUnavailable`], which means a trusted issuer's keys could not be
+/// fetched (503: fail closed, never pass; see [`TokenError::is_unavailable`]).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenError {
@@ -201,6 +202,13 @@ pub enum TokenError {
     /// closed: treat as "service unavailable", never as valid.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The issuer's keys could not be fetched: its JWKS (or OIDC discovery document) is
+    /// unreachable, too slow, too large or invalid, and no keys fetched earlier are still
+    /// usable (never fetched, or older than the stale limit). Fail closed: treat as
+    /// "service unavailable" (503), never as valid. Only raised by trusted third-party
+    /// issuers (feature `remote-jwks`).
+    #[error("the token issuer's keys could not be fetched")]
+    KeysUnavailable,
 }
 
 impl TokenError {
@@ -208,6 +216,14 @@ impl TokenError {
     #[must_use]
     pub fn is_store_failure(&self) -> bool {
         matches!(self, Self::Store(_))
+    }
+
+    /// True when the token could not be checked because something it depends on is
+    /// unavailable (the revocation store, or a trusted issuer's keys), rather than
+    /// because it is bad: HTTP 503 rather than 401. Fail closed either way.
+    #[must_use]
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::Store(_) | Self::KeysUnavailable)
     }
 }
 

@@ -437,7 +437,14 @@ fn check_public(alg: Algorithm, key: &DecodingKey, field: &'static str) -> Resul
                 "ES384 needs a P-384 (secp384r1) key; this key is on another curve",
             )),
         },
-        (AlgorithmParameters::OctetKeyPair(_), KeyFamily::Ed) => Ok(()),
+        (AlgorithmParameters::OctetKeyPair(okp), KeyFamily::Ed)
+            if okp.curve == EllipticCurve::Ed25519 =>
+        {
+            Ok(())
+        }
+        (AlgorithmParameters::OctetKeyPair(_), KeyFamily::Ed) => Err(invalid(
+            "EdDSA here means Ed25519; this key is on another curve",
+        )),
         _ => Err(invalid(family_mismatch_hint(alg))),
     }
 }
@@ -465,11 +472,20 @@ mod tests {
         let key = Key::from_jwk(Algorithm::HS256, &jwk, None).unwrap();
         let signing_input = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.\
             eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ";
-        assert!(key.verify("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", signing_input.as_bytes()));
-        assert!(!key.verify("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXl", signing_input.as_bytes()));
+        assert!(key.verify(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+            signing_input.as_bytes()
+        ));
+        assert!(!key.verify(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXl",
+            signing_input.as_bytes()
+        ));
         let token = format!("{signing_input}.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
         let (header, payload) = crate::dangerous::decode_unverified(&token).unwrap();
-        assert_eq!((header["alg"].as_str(), payload["iss"].as_str()), (Some("HS256"), Some("joe")));
+        assert_eq!(
+            (header["alg"].as_str(), payload["iss"].as_str()),
+            (Some("HS256"), Some("joe"))
+        );
     }
 
     #[test]

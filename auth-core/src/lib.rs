@@ -52,6 +52,7 @@
 //! | `aws-lc` | no | AWS-LC cryptography instead (needs a C compiler); enable exactly one |
 //! | `sqlite` | no | `SqliteStore`: revocations in an SQLite file, for the processes of one host |
 //! | `redis` | no | `RedisStore`: revocations in Redis, for every instance |
+//! | `remote-jwks` | no | `TrustedIssuer(s)`: tokens of third-party identity providers, verified with their JWKS or OIDC discovery |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(not(any(feature = "rust-crypto", feature = "aws-lc")))]
@@ -72,6 +73,8 @@ mod jws;
 mod key;
 mod keyring;
 mod password;
+#[cfg(feature = "remote-jwks")]
+mod remote;
 mod revocation;
 mod scopes;
 mod secret;
@@ -94,6 +97,8 @@ pub use password::{
     DEFAULT_MAX_PASSWORD_BYTES, PasswordHasher, PasswordParams, VerifyLimits, hash_password,
     needs_rehash, verify_password,
 };
+#[cfg(feature = "remote-jwks")]
+pub use remote::{TrustedIssuer, TrustedIssuerConfig, TrustedIssuers};
 pub use revocation::memory::MemoryStore;
 #[cfg(feature = "redis")]
 pub use revocation::redis::RedisStore;

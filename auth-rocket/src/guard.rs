@@ -135,7 +135,7 @@ fn verify(req: &Request<'_>) -> Result<Arc<Claims>, AuthError> {
     };
     let token = bearer::bearer_token(req)?;
     auth.issuer().verify_access_shared(token).map_err(|e| {
-        if e.is_store_failure() {
+        if e.is_unavailable() {
             AuthError::Unavailable {
                 retry_after: 1,
                 reason: e.to_string(),

@@ -201,7 +201,7 @@ fn access_claims(config: &QuickstartConfig, email: &str) -> Value {
 
 /// A refused refresh token is a 401; a store that cannot answer is a 503.
 fn token_error(e: TokenError) -> ApiError {
-    if e.is_store_failure() {
+    if e.is_unavailable() {
         log::error!("quickstart: revocation store failure: {e}");
         AuthError::Unavailable {
             retry_after: 1,

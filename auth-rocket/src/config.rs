@@ -51,6 +51,15 @@ pub struct AuthConfig {
     pub store: StoreConfig,
     /// `max-age` of the JWKS answer, in seconds. _Default:_ 300.
     pub jwks_max_age: u64,
+    /// Third-party issuers whose tokens the guards accept too, verified with their JWKS
+    /// (feature `remote-jwks`). _Default:_ none.
+    #[cfg(feature = "remote-jwks")]
+    pub trusted_issuers: Vec<auth_core::TrustedIssuerConfig>,
+    /// How many trusted issuers are configured (without the `remote-jwks` feature they
+    /// are refused at launch rather than ignored).
+    #[cfg(not(feature = "remote-jwks"))]
+    #[serde(skip)]
+    pub(crate) trusted_issuers_configured: usize,
 }
 
 impl Default for AuthConfig {
@@ -68,6 +77,10 @@ impl AuthConfig {
             passwords: PasswordConfig::default(),
             store: StoreConfig::default(),
             jwks_max_age: DEFAULT_JWKS_MAX_AGE,
+            #[cfg(feature = "remote-jwks")]
+            trusted_issuers: Vec::new(),
+            #[cfg(not(feature = "remote-jwks"))]
+            trusted_issuers_configured: 0,
         }
     }
 
@@ -98,6 +111,17 @@ impl AuthConfig {
             passwords,
             store,
             jwks_max_age,
+            #[cfg(feature = "remote-jwks")]
+            trusted_issuers: match merged.find_value("trusted_issuers") {
+                Ok(_) => merged.extract_inner("trusted_issuers")?,
+                Err(_) => Vec::new(),
+            },
+            #[cfg(not(feature = "remote-jwks"))]
+            trusted_issuers_configured: merged
+                .find_value("trusted_issuers")
+                .ok()
+                .and_then(|v| v.into_array())
+                .map_or(0, |a| a.len()),
         })
     }
 }
@@ -130,6 +154,7 @@ const KNOWN_KEYS: &[&str] = &[
     "verify_cache_bytes",
     "keys",
     "jwks_max_age",
+    "trusted_issuers",
 ];
 
 /// Default `max-age` of the JWKS answer.

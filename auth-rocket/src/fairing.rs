@@ -32,10 +32,13 @@ pub struct Auth {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     issuer: Issuer,
     passwords: Passwords,
     jwks_max_age: u64,
+    #[cfg(feature = "remote-jwks")]
+    trusted: Option<auth_core::TrustedIssuers>,
 }
 
 impl Auth {
@@ -78,6 +81,8 @@ impl Auth {
                 issuer,
                 passwords,
                 jwks_max_age: crate::config::DEFAULT_JWKS_MAX_AGE,
+                #[cfg(feature = "remote-jwks")]
+                trusted: None,
             }),
         }
     }
@@ -91,13 +96,54 @@ impl Auth {
     /// The state with another JWKS `max-age` (seconds).
     #[must_use]
     pub fn with_jwks_max_age(self, seconds: u64) -> Self {
+        let mut inner = Inner::clone(&self.inner);
+        inner.jwks_max_age = seconds;
         Self {
-            inner: Arc::new(Inner {
-                issuer: self.inner.issuer.clone(),
-                passwords: self.inner.passwords.clone(),
-                jwks_max_age: seconds,
-            }),
+            inner: Arc::new(inner),
         }
+    }
+
+    /// The state accepting tokens of these trusted third-party issuers too (feature
+    /// `remote-jwks`).
+    #[cfg(feature = "remote-jwks")]
+    #[must_use]
+    pub fn with_trusted_issuers(self, trusted: auth_core::TrustedIssuers) -> Self {
+        let mut inner = Inner::clone(&self.inner);
+        inner.trusted = (!trusted.is_empty()).then_some(trusted);
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The trusted third-party issuers, if any are configured.
+    #[cfg(feature = "remote-jwks")]
+    #[must_use]
+    pub fn trusted_issuers(&self) -> Option<&auth_core::TrustedIssuers> {
+        self.inner.trusted.as_ref()
+    }
+
+    /// True when `token` claims to come from a configured trusted issuer.
+    pub(crate) fn handles_external(&self, token: &str) -> bool {
+        #[cfg(feature = "remote-jwks")]
+        if let Some(trusted) = &self.inner.trusted {
+            return trusted.handles(token);
+        }
+        let _ = token;
+        false
+    }
+
+    /// Verifies a token of a trusted issuer.
+    pub(crate) async fn verify_external(
+        &self,
+        token: &str,
+    ) -> Result<auth_core::Claims, auth_core::TokenError> {
+        #[cfg(feature = "remote-jwks")]
+        if let Some(trusted) = &self.inner.trusted {
+            return trusted.verify(token).await;
+        }
+        let _ = token;
+        // Not configured (or not compiled in): no third-party issuer is trusted.
+        Err(auth_core::TokenError::InvalidIssuer)
     }
 
     /// `max-age` of the JWKS answer, in seconds.
@@ -213,14 +259,41 @@ async fn build_state(config: AuthConfig) -> Result<Auth, String> {
     );
     let builder = config
         .store
-        .apply(Issuer::builder(config.issuer), longest)
+        .apply(Issuer::builder(config.issuer.clone()), longest)
         .await?;
     let issuer = builder.build().map_err(|e| e.to_string())?;
     let passwords = config
         .passwords
         .build()
         .map_err(|e| format!("auth.passwords: {e}"))?;
-    Ok(Auth::new(issuer, passwords).with_jwks_max_age(config.jwks_max_age))
+    let auth = Auth::new(issuer, passwords).with_jwks_max_age(config.jwks_max_age);
+    trusted_issuers(auth, &config).await
+}
+
+#[cfg(feature = "remote-jwks")]
+async fn trusted_issuers(auth: Auth, config: &AuthConfig) -> Result<Auth, String> {
+    if config.trusted_issuers.is_empty() {
+        return Ok(auth);
+    }
+    let trusted = auth_core::TrustedIssuers::new(config.trusted_issuers.clone())
+        .map_err(|e| format!("trusted_issuers: {e}"))?;
+    // Fetch the keys now, so the first requests do not wait; a provider that is down is
+    // not fatal: its tokens get 503 until its keys can be fetched.
+    for (issuer, result) in trusted.refresh_all().await {
+        match result {
+            Ok(n) => log::info!("auth: trusted issuer {issuer}: {n} key(s)"),
+            Err(e) => log::error!("auth: trusted issuer {issuer}: cannot fetch its keys yet: {e}"),
+        }
+    }
+    Ok(auth.with_trusted_issuers(trusted))
+}
+
+#[cfg(not(feature = "remote-jwks"))]
+async fn trusted_issuers(auth: Auth, config: &AuthConfig) -> Result<Auth, String> {
+    if config.trusted_issuers_configured > 0 {
+        return Err("`trusted_issuers` needs the `remote-jwks` feature of auth-rocket".to_owned());
+    }
+    Ok(auth)
 }
 
 #[rocket::async_trait]

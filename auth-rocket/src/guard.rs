@@ -2,6 +2,7 @@
 //! they share.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
@@ -10,7 +11,10 @@ use rocket::outcome::Outcome;
 use rocket::request::{self, FromRequest, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 
+use crate::source::{self, Any, TokenSource};
 use crate::{Auth, AuthError, bearer};
+#[cfg(doc)]
+use crate::{External, Local};
 
 /// The authenticated user: the `sub` claim of a valid access token
 /// (hawkapi-auth's `requires_user`).
@@ -39,20 +43,46 @@ use crate::{Auth, AuthError, bearer};
 ///     user.map_or("hello stranger".into(), |u| format!("hello {}", u.id))
 /// }
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+///
+/// `User` accepts tokens of this service and of the trusted issuers; `User<Local>` only
+/// this service's, `User<External>` only the trusted issuers' (see [`TokenSource`]).
 #[non_exhaustive]
-pub struct User {
+pub struct User<S: TokenSource = Any> {
     /// The subject (`sub`) of the token: a user id.
     pub id: String,
+    /// The token's issuer (`iss`), when it names one.
+    pub issuer: Option<String>,
+    source: PhantomData<fn() -> S>,
 }
 
-impl fmt::Debug for User {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("User").field("id", &self.id).finish()
+impl<S: TokenSource> Clone for User<S> {
+    fn clone(&self) -> Self {
+        Self {
+            id: self.id.clone(),
+            issuer: self.issuer.clone(),
+            source: PhantomData,
+        }
     }
 }
 
-impl fmt::Display for User {
+impl<S: TokenSource> PartialEq for User<S> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.issuer == other.issuer
+    }
+}
+
+impl<S: TokenSource> Eq for User<S> {}
+
+impl<S: TokenSource> fmt::Debug for User<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("issuer", &self.issuer)
+            .finish()
+    }
+}
+
+impl<S: TokenSource> fmt::Display for User<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.id)
     }
@@ -72,10 +102,20 @@ impl fmt::Display for User {
 ///     claims.extra.get("role").and_then(|r| r.as_str()).unwrap_or("none").to_owned()
 /// }
 /// ```
-#[derive(Clone, Copy)]
-pub struct AuthClaims<'r>(&'r Claims);
+///
+/// Like [`User`], `AuthClaims<'_, Local>` and `AuthClaims<'_, External>` restrict where the
+/// token may come from.
+pub struct AuthClaims<'r, S: TokenSource = Any>(&'r Claims, PhantomData<fn() -> S>);
 
-impl<'r> AuthClaims<'r> {
+impl<S: TokenSource> Clone for AuthClaims<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S: TokenSource> Copy for AuthClaims<'_, S> {}
+
+impl<'r, S: TokenSource> AuthClaims<'r, S> {
     /// The claims, with the request's lifetime.
     #[must_use]
     pub fn claims(&self) -> &'r Claims {
@@ -83,7 +123,7 @@ impl<'r> AuthClaims<'r> {
     }
 }
 
-impl Deref for AuthClaims<'_> {
+impl<S: TokenSource> Deref for AuthClaims<'_, S> {
     type Target = Claims;
     fn deref(&self) -> &Claims {
         self.0
@@ -92,39 +132,55 @@ impl Deref for AuthClaims<'_> {
 
 /// Serialises as the token's flat claim object, so a handler can return
 /// `Json(claims)`.
-impl serde::Serialize for AuthClaims<'_> {
+impl<Src: TokenSource> serde::Serialize for AuthClaims<'_, Src> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         self.0.serialize(serializer)
     }
 }
 
-impl fmt::Debug for AuthClaims<'_> {
+impl<S: TokenSource> fmt::Debug for AuthClaims<'_, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.0, f)
     }
 }
 
-/// The request's verification result, computed once however many guards ask.
-struct Verified(Result<Arc<Claims>, AuthError>);
+/// The request's verification result for source `S`, computed once however many guards
+/// ask (`local_cache` is keyed by type, so each source has its own slot).
+struct Verified<S>(Result<Arc<Claims>, AuthError>, PhantomData<fn() -> S>);
 
 /// The last auth failure of a request, for the catchers. `local_cache` is first-write-
 /// wins, so the slot holds a `OnceLock` that can be filled after creation.
 struct LastFailure(OnceLock<AuthError>);
 
-/// Verifies the request's access token (once per request) and returns its claims.
+/// Verifies the request's access token (once per request) and returns its claims: a
+/// token of this service or of a trusted issuer. See [`authenticate_from`] to restrict
+/// the source.
 ///
-/// Guards built on this crate's (your own, for example) should call this rather than
-/// parse the header themselves.
+/// Guards of your own should call this rather than parse the header themselves.
 ///
 /// # Errors
 ///
 /// The [`AuthError`] the guards fail with.
-pub fn authenticate<'r>(req: &'r Request<'_>) -> Result<&'r Claims, AuthError> {
-    let Verified(result) = req.local_cache(|| Verified(verify(req)));
+pub async fn authenticate<'r>(req: &'r Request<'_>) -> Result<&'r Claims, AuthError> {
+    authenticate_from::<Any>(req).await
+}
+
+/// [`authenticate`], accepting tokens from source `S` only ([`Local`], [`External`] or
+/// [`Any`]).
+///
+/// # Errors
+///
+/// The [`AuthError`] the guards fail with.
+pub async fn authenticate_from<'r, S: TokenSource>(
+    req: &'r Request<'_>,
+) -> Result<&'r Claims, AuthError> {
+    let Verified(result, _) = req
+        .local_cache_async(async { Verified::<S>(verify::<S>(req).await, PhantomData) })
+        .await;
     result.as_deref().map_err(Clone::clone)
 }
 
-fn verify(req: &Request<'_>) -> Result<Arc<Claims>, AuthError> {
+async fn verify<S: TokenSource>(req: &Request<'_>) -> Result<Arc<Claims>, AuthError> {
     #[cfg(test)]
     tests::VERIFICATIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let Some(auth) = req.rocket().state::<Auth>() else {
@@ -134,16 +190,7 @@ fn verify(req: &Request<'_>) -> Result<Arc<Claims>, AuthError> {
         return Err(AuthError::NotConfigured);
     };
     let token = bearer::bearer_token(req)?;
-    auth.issuer().verify_access_shared(token).map_err(|e| {
-        if e.is_unavailable() {
-            AuthError::Unavailable {
-                retry_after: 1,
-                reason: e.to_string(),
-            }
-        } else {
-            AuthError::invalid(e)
-        }
-    })
+    source::verify::<S>(auth, token).await
 }
 
 /// Records `error` for the catchers and turns it into a guard failure.
@@ -188,38 +235,40 @@ pub(crate) fn fairing_missing(rocket: &Rocket<Ignite>, guard: &str) -> bool {
 }
 
 #[rocket::async_trait]
-impl<'r> FromRequest<'r> for User {
+impl<'r, S: TokenSource> FromRequest<'r> for User<S> {
     type Error = AuthError;
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, AuthError> {
-        match authenticate(req) {
+        match authenticate_from::<S>(req).await {
             Ok(claims) => Outcome::Success(Self {
                 id: claims.sub.clone(),
+                issuer: claims.iss.clone(),
+                source: PhantomData,
             }),
             Err(e) => fail(req, e),
         }
     }
 }
 
-impl Sentinel for User {
+impl<S: TokenSource> Sentinel for User<S> {
     fn abort(rocket: &Rocket<Ignite>) -> bool {
         fairing_missing(rocket, "User")
     }
 }
 
 #[rocket::async_trait]
-impl<'r> FromRequest<'r> for AuthClaims<'r> {
+impl<'r, S: TokenSource> FromRequest<'r> for AuthClaims<'r, S> {
     type Error = AuthError;
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, AuthError> {
-        match authenticate(req) {
-            Ok(claims) => Outcome::Success(Self(claims)),
+        match authenticate_from::<S>(req).await {
+            Ok(claims) => Outcome::Success(Self(claims, PhantomData)),
             Err(e) => fail(req, e),
         }
     }
 }
 
-impl Sentinel for AuthClaims<'_> {
+impl<S: TokenSource> Sentinel for AuthClaims<'_, S> {
     fn abort(rocket: &Rocket<Ignite>) -> bool {
         fairing_missing(rocket, "AuthClaims")
     }

@@ -73,6 +73,7 @@ mod guard;
 mod jwks;
 mod passwords;
 mod scopes;
+mod source;
 mod store;
 
 pub use auth_core;
@@ -89,10 +90,11 @@ pub use catchers::catchers;
 pub use config::{AuthConfig, has_signing_key};
 pub use error::AuthError;
 pub use fairing::{Auth, AuthFairing};
-pub use guard::{AuthClaims, User, authenticate, last_failure};
+pub use guard::{AuthClaims, User, authenticate, authenticate_from, last_failure};
 pub use jwks::jwks_routes;
 pub use passwords::{PasswordConfig, PasswordJobError, Passwords};
 pub use scopes::{RequireScopes, ScopeSet};
+pub use source::{Any, External, Local, TokenSource};
 pub use store::{StoreConfig, StoreKind};
 
 /// Requires scopes on a Rocket route: the request's access token must grant every one.

@@ -8,7 +8,8 @@ use rocket::request::{self, FromRequest, Request};
 use rocket::{Ignite, Rocket, Sentinel};
 
 use crate::AuthError;
-use crate::guard::{authenticate, fail, fairing_missing};
+use crate::guard::{authenticate_from, fail, fairing_missing};
+use crate::source::{Any, TokenSource};
 
 /// A set of scopes known at compile time. Declare one with [`scope_set!`](crate::scope_set);
 /// `#[requires_scopes(..)]` declares one for you.
@@ -41,9 +42,12 @@ pub trait ScopeSet: Send + Sync + 'static {
 ///     format!("welcome, admin {}", user.id)
 /// }
 /// ```
-pub struct RequireScopes<S: ScopeSet>(PhantomData<fn() -> S>);
+///
+/// The second type parameter restricts where the token may come from, as for
+/// [`User`](crate::User): `RequireScopes<Admin, Local>`.
+pub struct RequireScopes<S: ScopeSet, Src: TokenSource = Any>(PhantomData<fn() -> (S, Src)>);
 
-impl<S: ScopeSet> RequireScopes<S> {
+impl<S: ScopeSet, Src: TokenSource> RequireScopes<S, Src> {
     /// The scopes this guard requires.
     #[must_use]
     pub fn scopes() -> &'static [&'static str] {
@@ -51,18 +55,18 @@ impl<S: ScopeSet> RequireScopes<S> {
     }
 }
 
-impl<S: ScopeSet> fmt::Debug for RequireScopes<S> {
+impl<S: ScopeSet, Src: TokenSource> fmt::Debug for RequireScopes<S, Src> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("RequireScopes").field(&S::SCOPES).finish()
     }
 }
 
 #[rocket::async_trait]
-impl<'r, S: ScopeSet> FromRequest<'r> for RequireScopes<S> {
+impl<'r, S: ScopeSet, Src: TokenSource> FromRequest<'r> for RequireScopes<S, Src> {
     type Error = AuthError;
 
     async fn from_request(req: &'r Request<'_>) -> request::Outcome<Self, AuthError> {
-        let claims = match authenticate(req) {
+        let claims = match authenticate_from::<Src>(req).await {
             Ok(claims) => claims,
             Err(e) => return fail(req, e),
         };
@@ -78,7 +82,7 @@ impl<'r, S: ScopeSet> FromRequest<'r> for RequireScopes<S> {
     }
 }
 
-impl<S: ScopeSet> Sentinel for RequireScopes<S> {
+impl<S: ScopeSet, Src: TokenSource> Sentinel for RequireScopes<S, Src> {
     fn abort(rocket: &Rocket<Ignite>) -> bool {
         fairing_missing(rocket, "RequireScopes")
     }

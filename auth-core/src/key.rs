@@ -488,6 +488,33 @@ mod tests {
         );
     }
 
+    /// RFC 7520 §4.4: HMAC-SHA2 integrity protection, with the symmetric key of §3.5,
+    /// named by its `kid` in a key ring. The payload is text, not claims: the issuer
+    /// verifies the signature and then refuses the payload, which proves the signature
+    /// check passed (a bad signature is refused before the payload is looked at).
+    #[test]
+    fn rfc7520_4_4_hs256_example_verifies() {
+        let jwk = r#"{"kty":"oct","kid":"018c0ae5-4d9b-471b-bfd6-eef314bc7037","use":"sig","alg":"HS256",
+                      "k":"hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg"}"#;
+        let mut config = crate::IssuerConfig::default();
+        config.keys = vec![crate::KeyConfig::jwk(Secret::new(jwk))];
+        let issuer = crate::Issuer::new(config).unwrap();
+        let signing_input = "eyJhbGciOiJIUzI1NiIsImtpZCI6IjAxOGMwYWU1LTRkOWItNDcxYi1iZmQ2LWVlZjMxNGJjNzAzNyJ9.\
+            SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9h\
+            ZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN3\
+            ZXB0IG9mZiB0by4";
+        let good = format!("{signing_input}.s0h6KThzkfBBBkLspW1h84VsJZFTsPPqMDA7g1Md7p0");
+        let bad = format!("{signing_input}.s0h6KThzkfBBBkLspW1h84VsJZFTsPPqMDA7g1Md7p1");
+        assert!(matches!(
+            issuer.verify_access(&good),
+            Err(crate::TokenError::Malformed("payload is not a JSON object"))
+        ));
+        assert!(matches!(
+            issuer.verify_access(&bad),
+            Err(crate::TokenError::InvalidSignature)
+        ));
+    }
+
     #[test]
     fn modulus_bits_counts_significant_bits() {
         assert_eq!(modulus_bits(&[0x00, 0x80, 0x00]), 16);

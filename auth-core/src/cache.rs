@@ -8,7 +8,7 @@
 //! with a key that is still configured (the cache is cleared when keys change).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::Claims;
@@ -22,19 +22,43 @@ pub(crate) struct TokenCache {
     shards: Box<[Mutex<Shard>]>,
     max_entries_per_shard: usize,
     max_bytes_per_shard: usize,
-    hasher: RandomState,
+    /// Per-process random key of the token hash.
+    seed: u64,
 }
 
+/// Entries keyed by the token's 64-bit hash, computed once per lookup (a hit is on the
+/// path of every request). The entry keeps the whole token: a hit requires equal text,
+/// so a hash collision can only cause a miss, never wrong claims.
 #[derive(Default)]
 struct Shard {
-    map: HashMap<Box<str>, Entry>,
+    map: HashMap<u64, Entry, BuildHasherDefault<PassThrough>>,
     bytes: usize,
 }
 
 /// Cached claims and the memory they were charged.
 struct Entry {
+    token: Box<str>,
     claims: Arc<Claims>,
     cost: usize,
+}
+
+/// The map's hasher: the key already is a well-mixed hash.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; fold anything else in rather than lose it.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 impl std::fmt::Debug for TokenCache {
@@ -57,22 +81,52 @@ impl TokenCache {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
             max_entries_per_shard: max_entries.div_ceil(SHARDS),
             max_bytes_per_shard: max_bytes.div_ceil(SHARDS),
-            hasher: RandomState::new(),
+            seed: RandomState::new().hash_one(0u64) | 1,
         })
     }
 
-    fn shard(&self, token: &str) -> &Mutex<Shard> {
-        // Low bits of an independent hash pick the shard; the map rehashes inside.
-        let index = usize::try_from(self.hasher.hash_one(token) % SHARDS as u64).unwrap_or(0);
-        &self.shards[index]
+    /// A fast keyed hash of the token. Only tokens that verified are ever inserted, so
+    /// nobody can fill the cache with chosen colliding keys; and a collision costs a
+    /// miss, nothing more.
+    fn hash(&self, token: &str) -> u64 {
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        let bytes = token.as_bytes();
+        let mut h = self.seed ^ (bytes.len() as u64).wrapping_mul(K);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            h = (h ^ u64::from_le_bytes(word))
+                .wrapping_mul(K)
+                .rotate_left(31);
+        }
+        let mut tail = [0u8; 8];
+        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        h = (h ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+        // Final avalanche (from SplitMix64), so the shard bits depend on every byte.
+        h ^= h >> 30;
+        h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        h ^= h >> 27;
+        h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+        h ^ (h >> 31)
+    }
+
+    fn shard(&self, hash: u64) -> &Mutex<Shard> {
+        // The top bits pick the shard; the map uses the whole hash.
+        &self.shards[usize::try_from(hash >> 60).unwrap_or(0) % SHARDS]
     }
 
     pub(crate) fn get(&self, token: &str) -> Option<Arc<Claims>> {
+        let hash = self.hash(token);
         let shard = self
-            .shard(token)
+            .shard(hash)
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        shard.map.get(token).map(|e| e.claims.clone())
+        shard
+            .map
+            .get(&hash)
+            .filter(|e| *e.token == *token)
+            .map(|e| e.claims.clone())
     }
 
     pub(crate) fn insert(&self, token: &str, claims: Arc<Claims>) {
@@ -80,26 +134,41 @@ impl TokenCache {
         if cost > self.max_bytes_per_shard {
             return;
         }
+        let hash = self.hash(token);
         let mut shard = self
-            .shard(token)
+            .shard(hash)
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if shard.map.contains_key(token) {
-            return;
+        match shard.map.get(&hash) {
+            Some(e) if *e.token == *token => return,
+            // Another token with the same hash: the newer one takes the slot.
+            Some(_) => {
+                if let Some(old) = shard.map.remove(&hash) {
+                    shard.bytes = shard.bytes.saturating_sub(old.cost);
+                }
+            }
+            None => {}
         }
         // Evict arbitrary entries (the table's first: in effect random, as keys are
         // hashed with a random key) until the new one fits. O(1) per eviction.
         while shard.map.len() >= self.max_entries_per_shard
             || shard.bytes + cost > self.max_bytes_per_shard
         {
-            let Some(victim) = shard.map.keys().next().cloned() else {
+            let Some(victim) = shard.map.keys().next().copied() else {
                 break;
             };
             if let Some(evicted) = shard.map.remove(&victim) {
                 shard.bytes = shard.bytes.saturating_sub(evicted.cost);
             }
         }
-        shard.map.insert(token.into(), Entry { claims, cost });
+        shard.map.insert(
+            hash,
+            Entry {
+                token: token.into(),
+                claims,
+                cost,
+            },
+        );
         shard.bytes += cost;
     }
 
@@ -217,6 +286,41 @@ mod tests {
         // An entry larger than a shard is never stored.
         cache.insert(&"x".repeat(10_000), c);
         assert!(cache.get(&"x".repeat(10_000)).is_none());
+    }
+
+    #[test]
+    fn a_hash_collision_is_a_miss_never_the_wrong_claims() {
+        let cache = TokenCache::new(100, 1 << 20).unwrap();
+        let c = claims();
+        // Plant token A under the hash of token B, as a collision would.
+        let hash_b = cache.hash("token-b");
+        cache.shard(hash_b).lock().unwrap().map.insert(
+            hash_b,
+            Entry {
+                token: "token-a".into(),
+                claims: c.clone(),
+                cost: 1,
+            },
+        );
+        assert!(cache.get("token-b").is_none());
+        // Inserting B replaces A in that slot.
+        cache.insert("token-b", c);
+        assert!(cache.get("token-b").is_some());
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn the_hash_spreads_over_the_shards() {
+        let cache = TokenCache::new(100, 1 << 20).unwrap();
+        let mut per_shard = [0usize; SHARDS];
+        for i in 0..16_000 {
+            per_shard[usize::try_from(cache.hash(&format!("eyJhbGciOiJIUzI1NiJ9.{i}")) >> 60)
+                .unwrap()] += 1;
+        }
+        assert!(
+            per_shard.iter().all(|n| (700..1300).contains(n)),
+            "{per_shard:?}"
+        );
     }
 
     #[test]

@@ -496,7 +496,7 @@ mod tests {
     fn rfc7520_4_4_hs256_example_verifies() {
         let jwk = r#"{"kty":"oct","kid":"018c0ae5-4d9b-471b-bfd6-eef314bc7037","use":"sig","alg":"HS256",
                       "k":"hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg"}"#;
-        let mut config = crate::IssuerConfig::default();
+        let mut config = IssuerConfig::default();
         config.keys = vec![crate::KeyConfig::jwk(Secret::new(jwk))];
         let issuer = crate::Issuer::new(config).unwrap();
         let signing_input = "eyJhbGciOiJIUzI1NiIsImtpZCI6IjAxOGMwYWU1LTRkOWItNDcxYi1iZmQ2LWVlZjMxNGJjNzAzNyJ9.\

@@ -30,7 +30,8 @@ pub struct PasswordConfig {
     pub p_cost: u32,
     /// Longest password accepted, in bytes. _Default:_ 1024.
     pub max_password_bytes: usize,
-    /// Hashes running at once. _Default:_ the number of CPUs.
+    /// Hashes running at once. _Default:_ the number of CPUs minus one (at least one), so
+    /// that a burst of logins never takes every core from request handling.
     pub max_concurrent: Option<usize>,
     /// Requests allowed to wait for a slot; more get 503. _Default:_ 64.
     pub max_waiting: usize,
@@ -73,7 +74,11 @@ impl PasswordConfig {
         let hasher = PasswordHasher::new(params).with_max_password_bytes(self.max_password_bytes);
         let concurrent = self
             .max_concurrent
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+            .unwrap_or_else(|| {
+                std::thread::available_parallelism()
+                    .map_or(1, usize::from)
+                    .saturating_sub(1)
+            })
             .max(1);
         Ok(Passwords {
             inner: Arc::new(Inner {

@@ -360,6 +360,18 @@ impl Issuer {
         Ok(local + self.inner.store.purge_expired().await?)
     }
 
+    /// Checks claims verified earlier (by this issuer) against the local revocation view:
+    /// a revoked token, session or subject cutoff is [`TokenError::Revoked`]; a view too
+    /// old to trust is [`TokenError::Store`]. What every access-token verification does
+    /// after the signature, without a network round trip.
+    ///
+    /// # Errors
+    ///
+    /// As above.
+    pub fn check_revoked(&self, claims: &Claims) -> Result<(), TokenError> {
+        self.inner.view.check(claims, self.inner.clock.now())
+    }
+
     /// Age of the local revocation view: zero for unshared stores, the time since the
     /// store last answered otherwise (for health checks).
     #[must_use]

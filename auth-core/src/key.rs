@@ -496,8 +496,10 @@ mod tests {
     fn rfc7520_4_4_hs256_example_verifies() {
         let jwk = r#"{"kty":"oct","kid":"018c0ae5-4d9b-471b-bfd6-eef314bc7037","use":"sig","alg":"HS256",
                       "k":"hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg"}"#;
-        let mut config = IssuerConfig::default();
-        config.keys = vec![crate::KeyConfig::jwk(Secret::new(jwk))];
+        let config = IssuerConfig {
+            keys: vec![crate::KeyConfig::jwk(Secret::new(jwk))],
+            ..IssuerConfig::default()
+        };
         let issuer = crate::Issuer::new(config).unwrap();
         let signing_input = "eyJhbGciOiJIUzI1NiIsImtpZCI6IjAxOGMwYWU1LTRkOWItNDcxYi1iZmQ2LWVlZjMxNGJjNzAzNyJ9.\
             SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9h\

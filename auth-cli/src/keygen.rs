@@ -137,37 +137,27 @@ fn generate(alg: Algorithm, bits: usize) -> Result<Pair, CliError> {
     let failed = |what: &str, e: &dyn std::fmt::Display| {
         CliError::Failed(format!("cannot generate the {alg} key ({what}): {e}"))
     };
+    // The same steps for both curves; a generic fn would need a wall of elliptic-curve bounds.
+    macro_rules! ec_pair {
+        ($curve:ident) => {{
+            let key = $curve::SecretKey::try_generate_from_rng(&mut SysRng)
+                .map_err(|e| failed("random number generator", &e))?;
+            Ok(Pair {
+                private: Secret::new(
+                    key.to_pkcs8_pem(LineEnding::LF)
+                        .map_err(|e| failed("PKCS#8", &e))?
+                        .as_str(),
+                ),
+                public: key
+                    .public_key()
+                    .to_public_key_pem(LineEnding::LF)
+                    .map_err(|e| failed("SPKI", &e))?,
+            })
+        }};
+    }
     match alg {
-        Algorithm::ES256 => {
-            let key = p256::SecretKey::try_generate_from_rng(&mut SysRng)
-                .map_err(|e| failed("random number generator", &e))?;
-            Ok(Pair {
-                private: Secret::new(
-                    key.to_pkcs8_pem(LineEnding::LF)
-                        .map_err(|e| failed("PKCS#8", &e))?
-                        .as_str(),
-                ),
-                public: key
-                    .public_key()
-                    .to_public_key_pem(LineEnding::LF)
-                    .map_err(|e| failed("SPKI", &e))?,
-            })
-        }
-        Algorithm::ES384 => {
-            let key = p384::SecretKey::try_generate_from_rng(&mut SysRng)
-                .map_err(|e| failed("random number generator", &e))?;
-            Ok(Pair {
-                private: Secret::new(
-                    key.to_pkcs8_pem(LineEnding::LF)
-                        .map_err(|e| failed("PKCS#8", &e))?
-                        .as_str(),
-                ),
-                public: key
-                    .public_key()
-                    .to_public_key_pem(LineEnding::LF)
-                    .map_err(|e| failed("SPKI", &e))?,
-            })
-        }
+        Algorithm::ES256 => ec_pair!(p256),
+        Algorithm::ES384 => ec_pair!(p384),
         Algorithm::EdDSA => ed25519().map_err(|e| failed("PKCS#8", &e)),
         _ => {
             let key = rsa::PrivateKey::new(&mut SysRng, bits).map_err(|e| failed("RSA", &e))?;

@@ -236,20 +236,7 @@ impl Claims {
             }
         }
 
-        let aud = match payload.remove("aud") {
-            None => None,
-            Some(Value::String(a)) => Some(Audience::One(a)),
-            Some(Value::Array(items)) => Some(Audience::Many(
-                items
-                    .into_iter()
-                    .map(|v| match v {
-                        Value::String(s) => Ok(s),
-                        _ => Err(TokenError::InvalidClaim("aud")),
-                    })
-                    .collect::<Result<_, _>>()?,
-            )),
-            Some(_) => return Err(TokenError::InvalidClaim("aud")),
-        };
+        let aud = audience_claim(payload.remove("aud"))?;
         match (rules.audience, &aud) {
             (Some(_), None) => return Err(TokenError::MissingClaim("aud")),
             (Some(want), Some(got)) if !want.intersects(got) => {
@@ -327,20 +314,7 @@ impl Claims {
             Some(iss) if iss != rules.issuer => return Err(TokenError::InvalidIssuer),
             Some(_) => {}
         }
-        let aud = match payload.remove("aud") {
-            None => return Err(TokenError::MissingClaim("aud")),
-            Some(Value::String(a)) => Audience::One(a),
-            Some(Value::Array(items)) => Audience::Many(
-                items
-                    .into_iter()
-                    .map(|v| match v {
-                        Value::String(s) => Ok(s),
-                        _ => Err(TokenError::InvalidClaim("aud")),
-                    })
-                    .collect::<Result<_, _>>()?,
-            ),
-            Some(_) => return Err(TokenError::InvalidClaim("aud")),
-        };
+        let aud = audience_claim(payload.remove("aud"))?.ok_or(TokenError::MissingClaim("aud"))?;
         if !rules.audience.intersects(&aud) {
             return Err(TokenError::InvalidAudience);
         }
@@ -397,6 +371,23 @@ fn optional_string(value: Option<Value>, name: &'static str) -> Result<Option<St
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(TokenError::InvalidClaim(name)),
+    }
+}
+
+/// `aud` as RFC 7519 allows it: one string or an array of strings.
+fn audience_claim(value: Option<Value>) -> Result<Option<Audience>, TokenError> {
+    match value {
+        None => Ok(None),
+        Some(Value::String(a)) => Ok(Some(Audience::One(a))),
+        Some(Value::Array(items)) => items
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s),
+                _ => Err(TokenError::InvalidClaim("aud")),
+            })
+            .collect::<Result<_, _>>()
+            .map(|all| Some(Audience::Many(all))),
+        Some(_) => Err(TokenError::InvalidClaim("aud")),
     }
 }
 

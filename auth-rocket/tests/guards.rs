@@ -113,6 +113,16 @@ async fn json_body(res: LocalResponse<'_>) -> Value {
     serde_json::from_str(&res.into_string().await.unwrap()).unwrap()
 }
 
+/// The body of `GET path` sent with `token`.
+async fn text(client: &Client, path: &str, token: &str) -> String {
+    let res = client
+        .get(path.to_owned())
+        .header(bearer(token))
+        .dispatch()
+        .await;
+    res.into_string().await.unwrap_or_default()
+}
+
 fn challenge<'a>(res: &'a LocalResponse<'_>) -> Option<&'a str> {
     res.headers().get_one("WWW-Authenticate")
 }
@@ -230,39 +240,9 @@ async fn valid_tokens_pass_every_guard() {
     assert_eq!(body["role"], "owner");
     assert_eq!(body["scope"], "admin read write");
 
-    assert_eq!(
-        client
-            .get("/admin")
-            .header(bearer(&t))
-            .dispatch()
-            .await
-            .into_string()
-            .await
-            .unwrap(),
-        "admin user-1"
-    );
-    assert_eq!(
-        client
-            .get("/rw")
-            .header(bearer(&t))
-            .dispatch()
-            .await
-            .into_string()
-            .await
-            .unwrap(),
-        "rw"
-    );
-    assert_eq!(
-        client
-            .get("/all")
-            .header(bearer(&t))
-            .dispatch()
-            .await
-            .into_string()
-            .await
-            .unwrap(),
-        "user-1 32"
-    );
+    assert_eq!(text(&client, "/admin", &t).await, "admin user-1");
+    assert_eq!(text(&client, "/rw", &t).await, "rw");
+    assert_eq!(text(&client, "/all", &t).await, "user-1 32");
 }
 
 #[rocket::async_test]
@@ -340,17 +320,7 @@ async fn optional_auth_with_option_and_result() {
             .unwrap(),
         "anonymous"
     );
-    assert_eq!(
-        client
-            .get("/optional")
-            .header(bearer(&t))
-            .dispatch()
-            .await
-            .into_string()
-            .await
-            .unwrap(),
-        "user-1"
-    );
+    assert_eq!(text(&client, "/optional", &t).await, "user-1");
 
     let res = client.get("/result").dispatch().await;
     assert_eq!(res.status(), Status::Unauthorized);
@@ -359,17 +329,7 @@ async fn optional_auth_with_option_and_result() {
         json_body(res).await,
         json!({"detail": "Missing bearer token"})
     );
-    assert_eq!(
-        client
-            .get("/result")
-            .header(bearer(&t))
-            .dispatch()
-            .await
-            .into_string()
-            .await
-            .unwrap(),
-        "checked user-1"
-    );
+    assert_eq!(text(&client, "/result", &t).await, "checked user-1");
 }
 
 #[rocket::async_test]

@@ -63,7 +63,9 @@ fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-start() { # name store db prefix -> prints port
+# Not called in $(...): the server's pid must reach `pids` in this shell, or the
+# cleanup trap would leave it running.
+start() { # name store db prefix -> sets $started to the port
     local name="$1" store="$2" db="$3" prefix="$4" port
     port="$(free_port)"
     env -i PATH="$PATH" ROCKET_ADDRESS="$HOST" ROCKET_PORT="$port" ROCKET_LOG_LEVEL=off \
@@ -74,7 +76,7 @@ start() { # name store db prefix -> prints port
         "${pin_server[@]}" "$target/quickstart" >"$tmp/$name.log" 2>&1 &
     pids+=("$!")
     for _ in $(seq 1 200); do
-        curl -fsS "http://$HOST:$port/health" >/dev/null 2>&1 && { echo "$port"; return; }
+        curl -fsS "http://$HOST:$port/health" >/dev/null 2>&1 && { started="$port"; return; }
         sleep 0.05
     done
     cat "$tmp/$name.log" >&2
@@ -107,7 +109,8 @@ log "starting one quickstart per store"
 declare -A port token
 for store in memory sqlite redis; do
     db="$tmp/$store.sqlite3"
-    port[$store]="$(start "$store" "$store" "$db" "$prefix-$store")"
+    start "$store" "$store" "$db" "$prefix-$store"
+    port[$store]="$started"
     token[$store]="$(login "${port[$store]}")"
     wrk -t1 -c4 -d1s -H "Authorization: Bearer ${token[$store]}" "http://$HOST:${port[$store]}/me" >/dev/null
 done
@@ -132,8 +135,10 @@ log "propagation: two instances on one Redis, then two on one SQLite file"
 declare -A prop
 for store in redis sqlite; do
     db="$tmp/prop-$store.sqlite3"
-    a="$(start "prop-$store-a" "$store" "$db" "$prefix-prop")"
-    b="$(start "prop-$store-b" "$store" "$db" "$prefix-prop")"
+    start "prop-$store-a" "$store" "$db" "$prefix-prop"
+    a="$started"
+    start "prop-$store-b" "$store" "$db" "$prefix-prop"
+    b="$started"
     curl -fsS "http://$HOST:$a/register" -d "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}" >/dev/null
     prop[$store]="$("$target/examples/propagation" "http://$HOST:$a" "http://$HOST:$b" "$ITERATIONS" "$EMAIL" "$PASSWORD")"
 done

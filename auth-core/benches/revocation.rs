@@ -10,7 +10,7 @@
 //!   in the CPU cache.
 //! - `revocation_check/<N>/many_tokens`: the same over 4096 distinct tokens in turn: the
 //!   lookups touch memory all over the table, as a server seeing many clients does.
-//! - `verify_cached/<N>`: `Issuer::verify_access_shared` of a token seen before (cache
+//! - `revocation_verify_cached/<N>`: `Issuer::verify_access_shared` of a token seen before (cache
 //!   hit + time checks + the revocation check): the whole per-request cost.
 //!
 //! Before the timings, the memory per entry is printed: resident memory grown by revoking
@@ -135,7 +135,7 @@ fn benches(c: &mut Criterion) {
     }
     group.finish();
 
-    let mut group = c.benchmark_group("verify_cached");
+    let mut group = c.benchmark_group("revocation_verify_cached");
     for n in SIZES {
         let issuer = issuer_with(n);
         let token = issuer.issue_pair("user", &()).unwrap().access_token;

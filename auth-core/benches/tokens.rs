@@ -187,14 +187,6 @@ fn verify_floor(c: &mut Criterion) {
     g.finish();
 }
 
-// TODO(bench: revocation): "revocation check with 0 / 1k / 1M entries, and memory per
-// entry". Left out on purpose while the revocation store API was being redesigned (do not
-// benchmark MemoryStore's old `revoke(jti, exp)` / `is_revoked` API). With the new API:
-// `verify_cached/HS256` with 0, 1_000 and 1_000_000 revoked entries in the issuer's
-// revocation view (a miss for the token verified, since a hit is an error), the cost of
-// applying a batch of revocations, and bytes per entry from a counting global allocator
-// (allocated bytes after inserting N entries minus before, divided by N).
-
 fn config() -> Criterion {
     // Short windows keep the whole file near a minute and a half; the command line
     // (`--warm-up-time`, `--measurement-time`) overrides them.

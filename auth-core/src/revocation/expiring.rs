@@ -3,7 +3,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
-use std::hash::{BuildHasher, RandomState};
+use std::hash::{BuildHasher, Hasher, RandomState};
 
 /// 128 bits identify an entry: the id itself when it is 32 lowercase hex characters (our
 /// `jti` and family ids, and hawkapi-auth's), otherwise two independent keyed hashes of it.
@@ -13,7 +13,7 @@ pub(crate) type Id = [u8; 16];
 /// after). About 50–90 bytes an entry, hash table and expiry queue together.
 #[derive(Debug, Default)]
 pub(crate) struct ExpiringSet {
-    entries: HashMap<Id, u32>,
+    entries: HashMap<Id, u32, IdBuildHasher>,
     /// Min-heap on expiry; stale items (an id re-inserted with a later expiry) are
     /// skipped when popped.
     queue: BinaryHeap<Reverse<(u32, Id)>>,
@@ -90,6 +90,72 @@ impl IdHasher {
     }
 }
 
+/// The tables' hasher. An [`Id`] already is 128 well-spread bits (a random `jti` or a
+/// keyed hash of one), so a keyed multiply that folds them into 64 bits is enough; std's
+/// SipHash-1-3 (`RandomState`) was a fifth of a revocation check. The keys are random
+/// per process, and ids come from verified tokens, so nobody picks them to collide.
+#[derive(Debug, Clone)]
+pub(crate) struct IdBuildHasher {
+    seed: u64,
+    multiplier: u64,
+}
+
+impl Default for IdBuildHasher {
+    fn default() -> Self {
+        let keys = RandomState::new();
+        Self {
+            seed: keys.hash_one(0u8),
+            // Odd, so that the multiply loses no bits.
+            multiplier: keys.hash_one(1u8) | 1,
+        }
+    }
+}
+
+impl BuildHasher for IdBuildHasher {
+    type Hasher = IdHash;
+
+    fn build_hasher(&self) -> IdHash {
+        IdHash {
+            state: self.seed,
+            multiplier: self.multiplier,
+        }
+    }
+}
+
+/// See [`IdBuildHasher`].
+#[derive(Debug)]
+pub(crate) struct IdHash {
+    state: u64,
+    multiplier: u64,
+}
+
+impl IdHash {
+    /// Folded multiply: the high and low halves of the 128-bit product, combined by exclusive or.
+    fn mix(&mut self, word: u64) {
+        let product = u128::from(self.state ^ word) * u128::from(self.multiplier);
+        // Truncations on purpose: the two halves.
+        self.state = (product as u64) ^ ((product >> 64) as u64);
+    }
+}
+
+impl Hasher for IdHash {
+    fn finish(&self) -> u64 {
+        self.state
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.mix(n as u64);
+    }
+}
+
 fn clamp(t: u64) -> u32 {
     u32::try_from(t).unwrap_or(u32::MAX)
 }
@@ -120,6 +186,24 @@ mod tests {
     use super::*;
 
     const NOW: u64 = 1_000_000;
+
+    #[test]
+    fn the_table_hash_depends_on_every_bit_of_an_id() {
+        let build = IdBuildHasher::default();
+        let id: Id = *b"0123456789abcdef";
+        let base = build.hash_one(id);
+        for bit in 0..128 {
+            let mut other = id;
+            other[bit / 8] ^= 1 << (bit % 8);
+            assert_ne!(build.hash_one(other), base, "bit {bit}");
+        }
+        // Sequential ids (the worst case for a weak mix) spread over a table's buckets:
+        // the low 10 bits of 4096 hashes take nearly all 1024 values.
+        let buckets: std::collections::HashSet<u64> = (0u128..4096)
+            .map(|i| build.hash_one(i.to_le_bytes()) & 1023)
+            .collect();
+        assert!(buckets.len() > 950, "{} of 1024 buckets", buckets.len());
+    }
 
     #[test]
     fn held_until_expiry_then_purged() {

@@ -139,8 +139,6 @@ for preset, desc in (("HAWKAPI", "m=64 MiB, t=3, p=4"), ("OWASP_MINIMUM", "m=19 
         continue
     p(f"| `{preset}` ({desc}) | {t(h)} | {t(v)} |")
 p("")
-p("")
-
 p("## Revocation check with 0, 1 thousand and 1 million revoked tokens\n")
 p("| revoked entries | check, same token | ÷ 0 entries | check, 4096 tokens in turn | ÷ 0 entries | whole verification of a token seen before | ÷ 0 entries |")
 p("|---:|---:|---:|---:|---:|---:|---:|")

@@ -105,6 +105,7 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] 
 stamp="$(date -u +%Y-%m-%d-%H%M)"
 prefix="bench-$stamp-$$"
 
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "starting one quickstart per store"
 declare -A port token
 for store in memory sqlite redis; do
@@ -150,7 +151,7 @@ report="$(
     cat <<EOF
 # Revocation stores over HTTP, $(date -u '+%Y-%m-%d %H:%M') UTC
 
-- code: $(git rev-parse --short HEAD 2>/dev/null || echo unknown); machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') ($(nproc) cores), load average before/after: see below
+- code: $(git rev-parse --short HEAD 2>/dev/null || echo unknown); machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //') ($(nproc) cores), load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)
 - quickstart --release, 1 worker, HS256; wrk 1 thread, $CONNECTIONS connections, $ROUNDS interleaved rounds × ${DURATION} s of GET /me per store; servers pinned to core 0 and wrk to core 1 when possible (${pin_server[*]:-no pinning})
 - Redis: $(redis-cli -u "$REDIS_URL" info server 2>/dev/null | grep -m1 redis_version | tr -d '\r'); SQLite: the users' file, WAL
 - median over rounds; the ratio is taken within each round against the in-memory store
@@ -177,7 +178,6 @@ Measured from A's answer to the logout to B's first 401, B being polled on a kee
 connection meanwhile (0 when B already refused it by the time A answered). Target: p99
 under 100 ms between instances.
 
-Load average after: $(cut -d' ' -f1-3 /proc/loadavg)
 EOF
 )"
 printf '%s\n' "$report"

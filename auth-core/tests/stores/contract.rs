@@ -2,9 +2,12 @@
 //! one `#[test]` per rule for a backend.
 
 use std::future::Future;
+use std::ops::Deref;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use auth_core::{Consumed, Cursor, RefreshStatus, RefreshUse, Revocation, RevocationStore};
+use auth_core::{
+    Changes, Consumed, Cursor, RefreshStatus, RefreshUse, Revocation, RevocationStore, StoreError,
+};
 
 /// How a test gets stores.
 pub trait Backend: Send + Sync + 'static {
@@ -16,6 +19,52 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Another handle on the same store, as another process would open it.
     fn twin(&self, of: &Self::Store) -> impl Future<Output = Self::Store> + Send;
+
+    /// Whether `purge_expired` removes anything (false for a store whose server expires
+    /// entries by itself).
+    const PURGES: bool = true;
+}
+
+/// A store and what must outlive it (its temp file, the cleanup of its key prefix):
+/// fields drop in order, so the store closes first. Every trait method is passed
+/// through, so the suite tests the store's own methods, never a trait default.
+pub struct Held<S, G> {
+    pub store: S,
+    pub guard: G,
+}
+
+impl<S, G> Deref for Held<S, G> {
+    type Target = S;
+    fn deref(&self) -> &S {
+        &self.store
+    }
+}
+
+impl<S: RevocationStore, G: Send + Sync + 'static> RevocationStore for Held<S, G> {
+    async fn revoke(&self, revocations: &[Revocation]) -> Result<(), StoreError> {
+        self.store.revoke(revocations).await
+    }
+    async fn consume(&self, token: &RefreshUse<'_>) -> Result<Consumed, StoreError> {
+        self.store.consume(token).await
+    }
+    async fn refresh_status(&self, token: &RefreshUse<'_>) -> Result<RefreshStatus, StoreError> {
+        self.store.refresh_status(token).await
+    }
+    fn is_shared(&self) -> bool {
+        self.store.is_shared()
+    }
+    async fn snapshot(&self) -> Result<Changes, StoreError> {
+        self.store.snapshot().await
+    }
+    async fn changes(&self, cursor: &Cursor, wait: Duration) -> Result<Changes, StoreError> {
+        self.store.changes(cursor, wait).await
+    }
+    async fn purge_expired(&self) -> Result<usize, StoreError> {
+        self.store.purge_expired().await
+    }
+    fn name(&self) -> &'static str {
+        self.store.name()
+    }
 }
 
 pub fn now() -> u64 {
@@ -288,6 +337,62 @@ pub async fn entries_expire_with_their_tokens<B: Backend>(b: &B) {
     );
 }
 
+pub async fn purging_drops_what_expired_and_keeps_the_rest<B: Backend>(b: &B) {
+    let Some(store) = b.fresh().await else { return };
+    let (short, long) = (Token::new(&uid("fam"), "s"), Token::new(&uid("fam"), "s"));
+    let mut used = Token::new(&uid("fam"), "s");
+    used.ttl = 1;
+    assert_eq!(store.consume(&used.use_()).await.unwrap(), Consumed::Fresh);
+    store
+        .revoke(&[
+            Revocation::Token {
+                jti: short.jti.clone(),
+                expires_at: now() + 1,
+            },
+            Revocation::Token {
+                jti: long.jti.clone(),
+                expires_at: now() + 3600,
+            },
+            Revocation::Subject {
+                subject: "purge-subject".into(),
+                cutoff: now(),
+                expires_at: now() + 3600,
+            },
+        ])
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+
+    let dropped = store.purge_expired().await.unwrap();
+    if B::PURGES {
+        assert!(
+            dropped >= 2,
+            "the revoked token and the used mark: {dropped}"
+        );
+    }
+    assert_eq!(
+        store.purge_expired().await.unwrap(),
+        0,
+        "nothing left to purge"
+    );
+    assert_eq!(
+        store.refresh_status(&long.use_()).await.unwrap(),
+        RefreshStatus::Revoked,
+        "a live revocation survives the purge"
+    );
+    let mut cut = Token::new(&uid("fam"), "purge-subject");
+    cut.issued_at = now() - 10;
+    assert_eq!(
+        store.refresh_status(&cut.use_()).await.unwrap(),
+        RefreshStatus::Revoked,
+        "a live subject cutoff survives the purge"
+    );
+    assert_eq!(
+        store.refresh_status(&short.use_()).await.unwrap(),
+        RefreshStatus::Usable
+    );
+}
+
 pub async fn other_handles_see_revocations_through_changes<B: Backend>(b: &B) {
     let Some(store) = b.fresh().await else { return };
     if !store.is_shared() {
@@ -387,6 +492,7 @@ macro_rules! contract_tests {
             consuming_twice_revokes_the_family,
             of_concurrent_consumes_exactly_one_is_fresh,
             entries_expire_with_their_tokens,
+            purging_drops_what_expired_and_keeps_the_rest,
             other_handles_see_revocations_through_changes,
         );
     };

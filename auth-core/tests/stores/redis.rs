@@ -9,17 +9,16 @@
 use std::future::Future;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::ops::Deref;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
 use auth_core::{
-    Changes, Consumed, Cursor, Issuer, IssuerConfig, RedisStore, RefreshStatus, RefreshUse,
-    Revocation, RevocationStore, StoreError, TokenError, random_secret,
+    Consumed, Cursor, Issuer, IssuerConfig, RedisStore, RefreshStatus, Revocation, RevocationStore,
+    StoreError, TokenError, random_secret,
 };
 
-use crate::contract::{Backend, Token, now, runtime, uid};
+use crate::contract::{Backend, Held, Token, now, runtime, uid};
 
 fn url() -> String {
     std::env::var("REDIS_URL")
@@ -49,23 +48,16 @@ fn unreachable(e: &StoreError) {
     });
 }
 
-/// A store on its own prefix; the owner deletes the prefix's keys when dropped.
-pub struct Scoped {
-    store: RedisStore,
-    owner: bool,
-}
+/// A store on its own prefix; the first handle deletes the prefix's keys when dropped.
+pub type Scoped = Held<RedisStore, PrefixCleanup>;
 
-impl Deref for Scoped {
-    type Target = RedisStore;
-    fn deref(&self) -> &RedisStore {
-        &self.store
-    }
-}
+/// Deletes the keys of a test's prefix when dropped (`None` for twins).
+pub struct PrefixCleanup(Option<String>);
 
-impl Drop for Scoped {
+impl Drop for PrefixCleanup {
     fn drop(&mut self) {
-        if self.owner {
-            delete_prefix(self.store.prefix());
+        if let Some(prefix) = &self.0 {
+            delete_prefix(prefix);
         }
     }
 }
@@ -101,37 +93,16 @@ fn delete_prefix(prefix: &str) {
     }
 }
 
-impl RevocationStore for Scoped {
-    async fn revoke(&self, revocations: &[Revocation]) -> Result<(), StoreError> {
-        self.store.revoke(revocations).await
-    }
-    async fn consume(&self, token: &RefreshUse<'_>) -> Result<Consumed, StoreError> {
-        self.store.consume(token).await
-    }
-    async fn refresh_status(&self, token: &RefreshUse<'_>) -> Result<RefreshStatus, StoreError> {
-        self.store.refresh_status(token).await
-    }
-    fn is_shared(&self) -> bool {
-        self.store.is_shared()
-    }
-    async fn snapshot(&self) -> Result<Changes, StoreError> {
-        self.store.snapshot().await
-    }
-    async fn changes(&self, cursor: &Cursor, wait: Duration) -> Result<Changes, StoreError> {
-        self.store.changes(cursor, wait).await
-    }
-    async fn purge_expired(&self) -> Result<usize, StoreError> {
-        self.store.purge_expired().await
-    }
-    fn name(&self) -> &'static str {
-        self.store.name()
-    }
-}
-
 /// A store on a new prefix, or `None` (skip) when Redis is unreachable outside CI.
 async fn fresh() -> Option<Scoped> {
     match RedisStore::connect(&url(), &uid("auth-test")).await {
-        Ok(store) => Some(Scoped { store, owner: true }),
+        Ok(store) => {
+            let prefix = store.prefix().to_owned();
+            Some(Held {
+                store,
+                guard: PrefixCleanup(Some(prefix)),
+            })
+        }
         Err(e) => {
             unreachable(&e);
             None
@@ -141,11 +112,11 @@ async fn fresh() -> Option<Scoped> {
 
 /// Another instance on the same prefix: its own connections.
 async fn twin(of: &RedisStore) -> Scoped {
-    Scoped {
+    Held {
         store: RedisStore::connect(&url(), of.prefix())
             .await
             .expect("Redis answered a moment ago"),
-        owner: false,
+        guard: PrefixCleanup(None),
     }
 }
 
@@ -153,6 +124,8 @@ struct Redis;
 
 impl Backend for Redis {
     type Store = Scoped;
+    // Redis drops expired keys itself, and the log is trimmed on every write.
+    const PURGES: bool = false;
 
     async fn fresh(&self) -> Option<Self::Store> {
         fresh().await

@@ -8,11 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use auth_core::{
-    Changes, Clock, Consumed, Cursor, Issuer, IssuerConfig, RefreshStatus, RefreshUse, Revocation,
+    Clock, Consumed, Cursor, Issuer, IssuerConfig, RefreshStatus, RefreshUse, Revocation,
     RevocationStore, SqliteStore, StoreError, TokenError, random_secret,
 };
 
-use crate::contract::{Backend, Token, now, runtime, uid};
+use crate::contract::{Backend, Held, Token, now, runtime, uid};
 
 /// A database file in the temp dir, deleted (with its WAL and shared-memory files) when
 /// the last handle on it is dropped.
@@ -37,41 +37,12 @@ impl Drop for TempDb {
 }
 
 /// A store and the file it lives in (dropped after the store).
-struct Handle {
-    store: SqliteStore,
-    db: Arc<TempDb>,
-}
+type Handle = Held<SqliteStore, Arc<TempDb>>;
 
-impl Handle {
-    fn open(db: &Arc<TempDb>) -> Self {
-        Self {
-            store: SqliteStore::open(&db.0).unwrap(),
-            db: db.clone(),
-        }
-    }
-}
-
-impl RevocationStore for Handle {
-    async fn revoke(&self, revocations: &[Revocation]) -> Result<(), StoreError> {
-        self.store.revoke(revocations).await
-    }
-    async fn consume(&self, token: &RefreshUse<'_>) -> Result<Consumed, StoreError> {
-        self.store.consume(token).await
-    }
-    async fn refresh_status(&self, token: &RefreshUse<'_>) -> Result<RefreshStatus, StoreError> {
-        self.store.refresh_status(token).await
-    }
-    fn is_shared(&self) -> bool {
-        self.store.is_shared()
-    }
-    async fn snapshot(&self) -> Result<Changes, StoreError> {
-        self.store.snapshot().await
-    }
-    async fn changes(&self, cursor: &Cursor, wait: Duration) -> Result<Changes, StoreError> {
-        self.store.changes(cursor, wait).await
-    }
-    fn name(&self) -> &'static str {
-        self.store.name()
+fn open(db: &Arc<TempDb>) -> Handle {
+    Held {
+        store: SqliteStore::open(&db.0).unwrap(),
+        guard: db.clone(),
     }
 }
 
@@ -81,11 +52,11 @@ impl Backend for Sqlite {
     type Store = Handle;
 
     async fn fresh(&self) -> Option<Self::Store> {
-        Some(Handle::open(&TempDb::new()))
+        Some(open(&TempDb::new()))
     }
 
     async fn twin(&self, of: &Self::Store) -> Self::Store {
-        Handle::open(&of.db)
+        open(&of.guard)
     }
 }
 
